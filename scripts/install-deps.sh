@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Installs the Debian packages Waiver needs to build and test. Idempotent: quiet when all is there.
+set -euo pipefail
+
+packages=(
+  build-essential g++ cmake ninja-build pkg-config git
+  librestinio-dev libasio-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
+  libexpected-dev libsodium-dev libcurl4-openssl-dev libcli11-dev
+  libsoci-dev libboost-dev libsqlite3-dev libpq-dev sqlite3
+  libgtest-dev libgmock-dev clang-format clang-tidy
+  curl ca-certificates
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: missing Debian packages: ${missing[*]}" >&2
+    echo "install-deps: run as root (or: sudo apt-get install ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+if [ "${1:-}" = "--with-node" ]; then
+  if ! command -v node >/dev/null 2>&1; then
+    echo "install-deps: Node.js 20 or newer is required for the black-box tests, and none is installed." >&2
+    echo "install-deps: install Node.js 20+ (Debian 12's own nodejs is 18, too old)." >&2
+    exit 1
+  fi
+  major=$(node -p 'process.versions.node.split(".")[0]')
+  if [ "$major" -lt 20 ]; then
+    echo "install-deps: Node.js $(node --version) is too old: the black-box tests need Node.js 20 or newer." >&2
+    exit 1
+  fi
+fi

@@ -1,0 +1,133 @@
+// What the use cases need from the outside world: a store with units of work, and a clock.
+#pragma once
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "domain/exception_request.hpp"
+#include "domain/matrix.hpp"
+#include "domain/organisation.hpp"
+
+namespace waiver::app {
+
+using domain::ExceptionRequest;
+using domain::Id;
+using domain::Instant;
+
+// One audit event as the use cases record it; the store adds id, chain and hash.
+struct AuditRecord {
+  Instant at;
+  std::string actor;  // email, or "system"
+  std::string action;
+  std::string entity_type;  // exception, user, token, organisation
+  std::string entity_id;
+  std::string ref;
+  std::string before;  // JSON text, empty when not applicable
+  std::string after;
+  std::string data;
+};
+
+struct AuditEvent {
+  Id id = 0;
+  AuditRecord record;
+  std::string prev_hash;
+  std::string hash;
+};
+
+struct ListFilter {
+  std::vector<domain::Status> status;
+  std::string policy;
+  std::string department;
+  std::string requester;
+  std::optional<domain::RiskLevel> risk_level;
+  std::optional<int> within_days;       // active and ending within that many days of today
+  std::optional<domain::Date> ends_by;  // set from within_days by the use case
+  std::string q;
+  int limit = 50;
+  std::optional<Id> before_id;  // cursor: items with a smaller id
+};
+
+struct StoredMatrix {
+  domain::Matrix matrix;
+  std::int64_t version = 0;
+};
+
+struct ApiToken {
+  Id id = 0;
+  std::string user;  // email
+  std::string name;
+  std::optional<Instant> expires_at;
+};
+
+struct VerifyResult {
+  bool ok = true;
+  std::int64_t events = 0;
+  std::string head;
+  std::optional<Id> first_bad;
+  std::string reason;
+};
+
+// A unit of work: everything done through it commits together or not at all.
+class UnitOfWork {
+ public:
+  virtual ~UnitOfWork() = default;
+
+  // Organisation
+  virtual std::optional<domain::User> user(const std::string& email) = 0;
+  virtual std::optional<domain::Actor> actor(const std::string& email) = 0;
+  virtual std::optional<domain::Policy> policy(const std::string& id) = 0;
+  virtual std::optional<domain::Department> department(const std::string& name) = 0;
+  virtual std::vector<std::string> role_members(domain::Role role) = 0;
+  virtual std::vector<std::string> user_emails() = 0;
+  virtual std::optional<StoredMatrix> matrix() = 0;
+  virtual domain::Organisation organisation() = 0;
+  // Creates or updates users, departments and policies by key; stores the matrix as a new
+  // version when it differs. Returns a summary for the audit trail.
+  virtual std::string import_organisation(const domain::Organisation& org) = 0;
+  virtual void set_password_hash(const std::string& email, const std::string& hash) = 0;
+
+  // Tokens: only the SHA-256 of a token is stored.
+  virtual Id add_token(const std::string& email, const std::string& name, const std::string& token_hash,
+                       Instant now) = 0;
+  virtual std::optional<ApiToken> token_by_hash(const std::string& token_hash, Instant now) = 0;
+
+  // Requests
+  virtual std::optional<ExceptionRequest> find(Id id) = 0;
+  virtual std::optional<ExceptionRequest> find_by_ref(const std::string& ref) = 0;
+  // Assigns id and ref (EXC-YYYY-NNNN, the year of `created_at`).
+  virtual void insert(ExceptionRequest& r) = 0;
+  // Writes `r` if the stored version is `r.version - 1`; false when someone else changed it.
+  virtual bool update(const ExceptionRequest& r) = 0;
+  virtual void add_note(Id request, const std::string& kind, const domain::Note& note) = 0;
+  virtual std::vector<domain::Note> notes(Id request, const std::string& kind) = 0;
+  virtual std::vector<ExceptionRequest> list(const ListFilter& filter, const domain::Actor& reader) = 0;
+  virtual std::vector<Id> due_for_expiry(domain::Date today) = 0;
+
+  // Audit
+  virtual void append(const AuditRecord& event) = 0;
+  virtual std::vector<AuditEvent> events_of(const std::string& entity_type, const std::string& entity_id) = 0;
+
+  virtual void commit() = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+  // A unit of work that may write: serialised with other writers.
+  virtual std::unique_ptr<UnitOfWork> begin_write() = 0;
+  // A unit of work that only reads.
+  virtual std::unique_ptr<UnitOfWork> begin_read() = 0;
+  virtual VerifyResult verify_audit() = 0;
+  // Calls `sink` with each event in order.
+  virtual void export_audit(const std::function<void(const AuditEvent&)>& sink) = 0;
+};
+
+class Clock {
+ public:
+  virtual ~Clock() = default;
+  virtual Instant now() const = 0;
+};
+
+}  // namespace waiver::app

@@ -1,0 +1,559 @@
+#include "app/services.hpp"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "app/organisation_json.hpp"
+#include "app/request_json.hpp"
+#include "domain/approvals.hpp"
+#include "domain/matrix.hpp"
+#include "domain/state_machine.hpp"
+#include "domain/validation.hpp"
+
+namespace waiver::app {
+namespace {
+
+using domain::Actor;
+using domain::ExceptionRequest;
+
+std::optional<Id> parse_id(const std::string& text) {
+  if (text.empty() || text.size() > 18 ||
+      !std::all_of(text.begin(), text.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return std::nullopt;
+  return std::stoll(text);
+}
+
+// The request, if it exists and the actor may see it; 404 otherwise.
+Outcome<ExceptionRequest> load_visible(UnitOfWork& uow, const Actor& a, const std::string& id) {
+  std::optional<ExceptionRequest> r;
+  if (auto n = parse_id(id))
+    r = uow.find(*n);
+  else if (id.starts_with("EXC-") && id.size() < 40)
+    r = uow.find_by_ref(id);
+  if (!r || !domain::can_see(a, *r))
+    return fail(Error::Kind::not_found, "no exception request " + id + " that you may see");
+  return *r;
+}
+
+RequestView view_of(Services& s, UnitOfWork& uow, const Actor& a, ExceptionRequest r, bool detailed) {
+  RequestView v;
+  v.allowed_actions = domain::allowed_actions(a, r, s.clock.now(), s.settings);
+  if (detailed) {
+    v.inputs = uow.notes(r.id, "input");
+    v.reviews = uow.notes(r.id, "review");
+  }
+  v.detailed = detailed;
+  v.request = std::move(r);
+  return v;
+}
+
+AuditRecord record_for(const ExceptionRequest& r, const std::string& actor, const std::string& action,
+                       Instant at) {
+  AuditRecord e;
+  e.at = at;
+  e.actor = actor;
+  e.action = action;
+  e.entity_type = "exception";
+  e.entity_id = std::to_string(r.id);
+  e.ref = r.ref;
+  return e;
+}
+
+std::string snapshot(const ExceptionRequest& r) { return to_json(r).dump(); }
+
+// Writes a changed request with its audit event; false when another writer got there first.
+Outcome<void> save(UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest& before,
+                   const std::string& actor, const std::string& action, Instant now, json data) {
+  r.version = before.version + 1;
+  r.updated_at = now;
+  if (!uow.update(r))
+    return fail(Error::Kind::precondition_failed,
+                "the request was changed by someone else meanwhile; read it again");
+  auto e = record_for(r, actor, action, now);
+  e.before = snapshot(before);
+  e.after = snapshot(r);
+  if (!data.is_null()) e.data = data.dump();
+  uow.append(e);
+  return {};
+}
+
+// When an extension becomes active, its parent is superseded.
+Outcome<void> supersede_parent(UnitOfWork& uow, const ExceptionRequest& r, const std::string& actor,
+                               Instant now) {
+  if (r.status != domain::Status::active || !r.parent_id) return {};
+  auto parent = uow.find(*r.parent_id);
+  if (!parent || parent->status != domain::Status::active) return {};
+  ExceptionRequest before = *parent;
+  if (!domain::supersede(*parent)) return {};
+  return save(uow, *parent, before, actor, "supersede", now, json{{"by_extension", r.ref}});
+}
+
+// The common shape of an action on an existing request.
+template <typename Rule>
+Outcome<RequestView> act(Services& s, const Actor& a, const ActionInput& in, const std::string& action,
+                         Rule&& rule) {
+  auto uow = s.store.begin_write();
+  auto r = load_visible(*uow, a, in.id);
+  if (!r) return fail(r.error());
+  if (in.if_match && *in.if_match != r->version)
+    return fail(Error::Kind::precondition_failed, "If-Match names version " + std::to_string(*in.if_match) +
+                                                      " but the request is at version " +
+                                                      std::to_string(r->version));
+  const ExceptionRequest before = *r;
+  const Instant now = s.clock.now();
+  json data;
+  Outcome<void> applied = rule(*r, *uow, now, data);
+  if (!applied) return fail(applied.error());
+  if (auto ok = save(*uow, *r, before, a.email, action, now, data); !ok) return fail(ok.error());
+  if (auto ok = supersede_parent(*uow, *r, a.email, now); !ok) return fail(ok.error());
+  uow->commit();
+  return view_of(s, *uow, a, std::move(*r), true);
+}
+
+Outcome<void> from(const domain::Result<void>& r) {
+  if (!r) return fail(Error::from(r.error()));
+  return {};
+}
+
+Outcome<void> only_fields(const json& body, std::set<std::string> allowed) {
+  BodyReader in(body, std::move(allowed));
+  if (auto r = in.refusal("the body is invalid")) return fail(Error::from(*r));
+  return {};
+}
+
+// Reads the named string fields of a body that may hold only those.
+Outcome<std::vector<std::string>> texts(const json& body, std::initializer_list<const char*> keys) {
+  std::set<std::string> allowed(keys.begin(), keys.end());
+  BodyReader in(body, allowed);
+  std::vector<std::string> out;
+  for (const char* k : keys) out.push_back(in.text(k));
+  if (auto r = in.refusal("the body is invalid")) return fail(Error::from(*r));
+  return out;
+}
+
+domain::MatrixSubject subject_of(const domain::RequestContent& c, const std::optional<domain::Policy>& p) {
+  return {c.type, c.policy_id, c.data_classification,
+          p ? std::optional<domain::PolicyKind>(p->kind) : std::nullopt};
+}
+
+// The approvals a request would get now, with the matrix version and outcome.
+struct Routing {
+  domain::MatrixOutcome outcome;
+  std::int64_t matrix_version = 0;
+  domain::Result<std::vector<domain::ApprovalSlot>> approvals;
+};
+
+Outcome<Routing> route(UnitOfWork& uow, const std::string& requester, const std::string& department,
+                       const domain::RequestContent& c) {
+  auto policy = uow.policy(c.policy_id);
+  if (!policy)
+    return fail(
+        Error{Error::Kind::invalid, "unknown policy", {{"policy_id", "is not a policy of the catalog"}}});
+  auto stored = uow.matrix();
+  const domain::Matrix matrix = stored ? stored->matrix : domain::Matrix{};
+  auto outcome = domain::evaluate(matrix, subject_of(c, policy));
+  domain::ApprovalContext ctx;
+  ctx.requester = requester;
+  if (auto d = department.empty() ? std::nullopt : uow.department(department)) ctx.department_head = d->head;
+  ctx.policy = *policy;
+  for (auto role : {domain::Role::security_compliance, domain::Role::legal, domain::Role::ceo,
+                    domain::Role::cfo, domain::Role::auditor, domain::Role::admin})
+    ctx.members[role] = uow.role_members(role);
+  ctx.known_users = uow.user_emails();
+  auto approvals = domain::compute_approvals(outcome, ctx);
+  return Routing{outcome, stored ? stored->version : 0, std::move(approvals)};
+}
+
+}  // namespace
+
+json to_json(const RequestView& v) {
+  json j = to_json(v.request);
+  j["allowed_actions"] = v.allowed_actions;
+  if (v.detailed) {
+    json inputs = json::array();
+    for (const auto& n : v.inputs) inputs.push_back(to_json(n, "body"));
+    json reviews = json::array();
+    for (const auto& n : v.reviews) reviews.push_back(to_json(n, "notes"));
+    j["inputs"] = inputs;
+    j["reviews"] = reviews;
+  } else {
+    j.erase("invitations");
+  }
+  return j;
+}
+
+Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token) {
+  if (token.empty() || token.size() > 200)
+    return fail(Error::Kind::unauthorized, "a valid API token is required");
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  auto uow = s.store.begin_read();
+  auto t = uow->token_by_hash(hex, s.clock.now());
+  if (!t) return fail(Error::Kind::unauthorized, "the API token is unknown, expired or revoked");
+  auto a = uow->actor(t->user);
+  if (!a) return fail(Error::Kind::unauthorized, "the token's user no longer exists");
+  return *a;
+}
+
+Outcome<RequestView> create_request(Services& s, const Actor& a, const json& body) {
+  ExceptionRequest r;
+  if (auto ok = apply_content(r.content, body); !ok) return fail(Error::from(ok.error()));
+  if (auto errors = domain::validate_draft(r.content); !errors.empty())
+    return fail(Error{Error::Kind::invalid, "the request is invalid", errors});
+  auto uow = s.store.begin_write();
+  if (!uow->policy(r.content.policy_id))
+    return fail(
+        Error{Error::Kind::invalid, "unknown policy", {{"policy_id", "is not a policy of the catalog"}}});
+  const Instant now = s.clock.now();
+  r.requester = a.email;
+  r.requester_name = a.name;
+  r.department = a.department;
+  r.created_at = now;
+  r.updated_at = now;
+  uow->insert(r);
+  auto e = record_for(r, a.email, "create", now);
+  e.after = snapshot(r);
+  uow->append(e);
+  uow->commit();
+  return view_of(s, *uow, a, std::move(r), true);
+}
+
+Outcome<RequestView> get_request(Services& s, const Actor& a, const std::string& id) {
+  auto uow = s.store.begin_read();
+  auto r = load_visible(*uow, a, id);
+  if (!r) return fail(r.error());
+  return view_of(s, *uow, a, std::move(*r), true);
+}
+
+Outcome<Page> list_requests(Services& s, const Actor& a, const ListFilter& filter) {
+  ListFilter f = filter;
+  if (f.within_days) f.ends_by = domain::add_days(domain::date_of(s.clock.now()), *f.within_days);
+  auto uow = s.store.begin_read();
+  auto rows = uow->list(f, a);
+  Page page;
+  if (static_cast<int>(rows.size()) > f.limit) {
+    rows.resize(static_cast<std::size_t>(f.limit));
+    page.next_before = rows.back().id;
+  }
+  for (auto& r : rows) page.items.push_back(view_of(s, *uow, a, std::move(r), false));
+  return page;
+}
+
+Outcome<std::vector<AuditEvent>> request_events(Services& s, const Actor& a, const std::string& id) {
+  auto uow = s.store.begin_read();
+  auto r = load_visible(*uow, a, id);
+  if (!r) return fail(r.error());
+  return uow->events_of("exception", std::to_string(r->id));
+}
+
+Outcome<RequestView> edit_request(Services& s, const Actor& a, const ActionInput& in) {
+  return act(
+      s, a, in, "edit", [&](ExceptionRequest& r, UnitOfWork& uow, Instant, json& data) -> Outcome<void> {
+        domain::RequestContent content = r.content;
+        if (auto ok = apply_content(content, in.body); !ok) return fail(Error::from(ok.error()));
+        if (content.policy_id != r.content.policy_id && !uow.policy(content.policy_id))
+          return fail(Error{
+              Error::Kind::invalid, "unknown policy", {{"policy_id", "is not a policy of the catalog"}}});
+        json fields = json::array();
+        for (const auto& [k, v] : in.body.items()) fields.push_back(k);
+        data = {{"fields", fields}};
+        return from(domain::edit(r, a, content));
+      });
+}
+
+Outcome<RequestView> submit_request(Services& s, const Actor& a, const ActionInput& in) {
+  if (auto ok = only_fields(in.body, {}); !ok) return fail(ok.error());
+  return act(s, a, in, "submit",
+             [&](ExceptionRequest& r, UnitOfWork& uow, Instant now, json& data) -> Outcome<void> {
+               // Who and when first, so a stranger learns nothing of the routing.
+               if (a.email != r.requester)
+                 return fail(Error::Kind::forbidden, "only the requester submits a request");
+               if (!domain::next_status(r.status, domain::Action::submit))
+                 return fail(Error::Kind::conflict,
+                             "not allowed while the request is " + std::string(domain::to_string(r.status)));
+               auto routing = route(uow, r.requester, r.department, r.content);
+               if (!routing) return fail(routing.error());
+               if (auto errors = domain::validate_for_submit(r.content, routing->outcome.max_days);
+                   !errors.empty())
+                 return fail(Error{Error::Kind::invalid, "the request is not complete", errors});
+               if (!routing->approvals) return fail(Error::from(routing->approvals.error()));
+               data = {{"matrix_version", routing->matrix_version}, {"max_days", routing->outcome.max_days}};
+               return from(domain::submit(r, a, std::move(*routing->approvals), routing->outcome.max_days,
+                                          routing->matrix_version, now));
+             });
+}
+
+Outcome<RequestView> decide_slot(Services& s, const Actor& a, const ActionInput& in,
+                                 const std::string& slot) {
+  auto decision = slot_decision_from(in.body, slot);
+  if (!decision) return fail(Error::from(decision.error()));
+  return act(s, a, in, "decide",
+             [&](ExceptionRequest& r, UnitOfWork&, Instant now, json& data) -> Outcome<void> {
+               data = {{"slot", slot}, {"decision", domain::to_string(decision->decision)}};
+               return from(domain::decide(r, a, slot, *decision, now));
+             });
+}
+
+Outcome<RequestView> invite_expert(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"email", "note"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "invite",
+             [&](ExceptionRequest& r, UnitOfWork& uow, Instant now, json& data) -> Outcome<void> {
+               const std::string& email = (*fields)[0];
+               auto invitee = email.empty() ? std::nullopt : uow.user(email);
+               // Who and when are checked before the invitee, so a stranger learns nothing of the users.
+               ExceptionRequest probe = r;
+               if (auto ok = domain::invite(probe, a, domain::User{email.empty() ? "-" : email, "", "", {}},
+                                            (*fields)[1], now);
+                   !ok && ok.error().kind != domain::Refusal::Kind::invalid)
+                 return fail(Error::from(ok.error()));
+               if (!invitee)
+                 return fail(Error{Error::Kind::invalid,
+                                   "unknown user",
+                                   {{"email", email.empty() ? "is required" : "is not a known user"}}});
+               data = {{"email", email}};
+               return from(domain::invite(r, a, *invitee, (*fields)[1], now));
+             });
+}
+
+Outcome<RequestView> add_input(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"body"});
+  if (!fields) return fail(fields.error());
+  auto uow = s.store.begin_write();
+  auto r = load_visible(*uow, a, in.id);
+  if (!r) return fail(r.error());
+  if (in.if_match && *in.if_match != r->version)
+    return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
+  if (auto ok = domain::comment(*r, a, (*fields)[0]); !ok) return fail(Error::from(ok.error()));
+  const Instant now = s.clock.now();
+  uow->add_note(r->id, "input", {a.email, (*fields)[0], now});
+  auto e = record_for(*r, a.email, "input", now);
+  e.data = json{{"body", (*fields)[0]}}.dump();
+  uow->append(e);
+  uow->commit();
+  return view_of(s, *uow, a, std::move(*r), true);
+}
+
+Outcome<RequestView> add_review(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"notes"});
+  if (!fields) return fail(fields.error());
+  auto uow = s.store.begin_write();
+  auto r = load_visible(*uow, a, in.id);
+  if (!r) return fail(r.error());
+  if (in.if_match && *in.if_match != r->version)
+    return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
+  if (auto ok = domain::review(*r, a, (*fields)[0]); !ok) return fail(Error::from(ok.error()));
+  const Instant now = s.clock.now();
+  uow->add_note(r->id, "review", {a.email, (*fields)[0], now});
+  auto e = record_for(*r, a.email, "review", now);
+  e.data = json{{"notes", (*fields)[0]}}.dump();
+  uow->append(e);
+  uow->commit();
+  return view_of(s, *uow, a, std::move(*r), true);
+}
+
+Outcome<RequestView> withdraw_request(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"reason"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "withdraw", [&](ExceptionRequest& r, UnitOfWork&, Instant, json&) {
+    return from(domain::withdraw(r, a, (*fields)[0]));
+  });
+}
+
+Outcome<RequestView> appeal_denial(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"reason"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "appeal", [&](ExceptionRequest& r, UnitOfWork&, Instant now, json&) {
+    return from(domain::appeal(r, a, (*fields)[0], now, s.settings));
+  });
+}
+
+Outcome<RequestView> give_legal_opinion(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"opinion"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "legal_opinion", [&](ExceptionRequest& r, UnitOfWork&, Instant now, json&) {
+    return from(domain::legal_opinion(r, a, (*fields)[0], now));
+  });
+}
+
+Outcome<RequestView> record_disposition(Services& s, const Actor& a, const ActionInput& in) {
+  BodyReader reader(in.body, {"decision", "comment", "as"});
+  auto decision = reader.enumeration<domain::Disposition>("decision");
+  if (!decision && !reader.has("decision"))
+    reader.errors().push_back({"decision", "is required: grant or uphold"});
+  const std::string comment = reader.text("comment");
+  std::optional<domain::Role> as;
+  if (reader.has("as")) {
+    as = reader.enumeration<domain::Role>("as");
+    if (as && *as != domain::Role::ceo && *as != domain::Role::cfo)
+      reader.errors().push_back({"as", "must be ceo or cfo"});
+  }
+  if (auto r = reader.refusal("the disposition is invalid")) return fail(Error::from(*r));
+  return act(s, a, in, "disposition", [&](ExceptionRequest& r, UnitOfWork&, Instant now, json& data) {
+    data = {{"decision", domain::to_string(*decision)}};
+    return from(domain::dispose(r, a, *decision, comment, as, now));
+  });
+}
+
+Outcome<RequestView> close_exception(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"reason"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "close", [&](ExceptionRequest& r, UnitOfWork&, Instant, json&) {
+    return from(domain::close(r, a, (*fields)[0]));
+  });
+}
+
+Outcome<RequestView> revoke_exception(Services& s, const Actor& a, const ActionInput& in) {
+  auto fields = texts(in.body, {"reason"});
+  if (!fields) return fail(fields.error());
+  return act(s, a, in, "revoke", [&](ExceptionRequest& r, UnitOfWork&, Instant, json&) {
+    return from(domain::revoke(r, a, (*fields)[0]));
+  });
+}
+
+Outcome<RequestView> request_extension(Services& s, const Actor& a, const ActionInput& in) {
+  BodyReader reader(in.body, {"end_on", "justification"});
+  auto end_on = reader.date("end_on");
+  const std::string justification = reader.text("justification");
+  if (auto r = reader.refusal("the extension is invalid")) return fail(Error::from(*r));
+  auto uow = s.store.begin_write();
+  auto parent = load_visible(*uow, a, in.id);
+  if (!parent) return fail(parent.error());
+  if (in.if_match && *in.if_match != parent->version)
+    return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
+  const Instant now = s.clock.now();
+  auto ext = domain::extension_of(*parent, a, end_on, justification, now);
+  if (!ext) return fail(Error::from(ext.error()));
+  uow->insert(*ext);
+  auto created = record_for(*ext, a.email, "create", now);
+  created.after = snapshot(*ext);
+  created.data = json{{"extension_of", parent->ref}}.dump();
+  uow->append(created);
+  auto extended = record_for(*parent, a.email, "extend", now);
+  extended.data = json{{"extension", ext->ref}, {"end_on", domain::format_date(*end_on)}}.dump();
+  uow->append(extended);
+  uow->commit();
+  return view_of(s, *uow, a, std::move(*ext), true);
+}
+
+Outcome<json> preview_matrix(Services& s, const Actor& a, const json& body) {
+  domain::RequestContent c;
+  if (auto ok = apply_content(c, body); !ok) return fail(Error::from(ok.error()));
+  if (c.policy_id.empty())
+    return fail(Error{Error::Kind::invalid, "policy_id is required", {{"policy_id", "is required"}}});
+  auto uow = s.store.begin_read();
+  auto routing = route(*uow, a.email, a.department, c);
+  if (!routing) return fail(routing.error());
+  json approvals = json::array();
+  json problems = json::array();
+  if (routing->approvals)
+    for (const auto& slot : *routing->approvals) approvals.push_back(to_json(slot));
+  else
+    for (const auto& e : routing->approvals.error().errors)
+      problems.push_back({{"field", e.field}, {"message", e.message}});
+  return json{{"approvals", approvals},
+              {"max_days", routing->outcome.max_days},
+              {"first_approval", domain::to_string(routing->outcome.first_approval)},
+              {"matrix_version", routing->matrix_version},
+              {"errors", problems}};
+}
+
+Outcome<int> expire_due(Services& s, Instant now) {
+  auto uow = s.store.begin_write();
+  int count = 0;
+  for (Id id : uow->due_for_expiry(domain::date_of(now))) {
+    auto r = uow->find(id);
+    if (!r) continue;
+    const ExceptionRequest before = *r;
+    if (!domain::expire(*r, now)) continue;
+    if (auto ok = save(*uow, *r, before, "system", "expire", now,
+                       json{{"end_on", domain::format_date(*r->decision_end_on)}});
+        !ok)
+      return fail(ok.error());
+    ++count;
+  }
+  uow->commit();
+  return count;
+}
+
+Outcome<std::string> import_organisation(Services& s, const json& file, const std::string& actor) {
+  auto uow = s.store.begin_write();
+  auto org = organisation_from_json(file, uow->user_emails());
+  if (!org) return fail(Error::from(org.error()));
+  const std::string summary = uow->import_organisation(*org);
+  AuditRecord e;
+  e.at = s.clock.now();
+  e.actor = actor;
+  e.action = "import";
+  e.entity_type = "organisation";
+  e.entity_id = "organisation";
+  e.after = to_json(*org).dump();
+  e.data = summary;
+  uow->append(e);
+  uow->commit();
+  return summary;
+}
+
+Outcome<json> export_organisation(Services& s) {
+  auto uow = s.store.begin_read();
+  return to_json(uow->organisation());
+}
+
+Outcome<std::string> create_token(Services& s, const std::string& email, const std::string& name,
+                                  const std::string& actor) {
+  auto uow = s.store.begin_write();
+  if (!uow->user(email)) return fail(Error::Kind::not_found, "no user " + email);
+  unsigned char raw[32];
+  randombytes_buf(raw, sizeof raw);
+  char hex[sizeof raw * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
+  const std::string token = std::string("wvr_") + hex;
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
+  char digest_hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(digest_hex, sizeof digest_hex, digest, sizeof digest);
+  const Instant now = s.clock.now();
+  const Id id = uow->add_token(email, name, digest_hex, now);
+  AuditRecord e;
+  e.at = now;
+  e.actor = actor;
+  e.action = "token_create";
+  e.entity_type = "token";
+  e.entity_id = std::to_string(id);
+  e.data = json{{"user", email}, {"name", name}}.dump();
+  uow->append(e);
+  uow->commit();
+  return token;
+}
+
+Outcome<void> set_password(Services& s, const std::string& email, const std::string& password,
+                           const std::string& actor) {
+  if (password.size() < 12)
+    return fail(Error{
+        Error::Kind::invalid, "the password is too short", {{"password", "needs at least 12 characters"}}});
+  if (password.size() > 1024)
+    return fail(Error{
+        Error::Kind::invalid, "the password is too long", {{"password", "has more than 1024 characters"}}});
+  char hash[crypto_pwhash_STRBYTES];
+  if (crypto_pwhash_str(hash, password.c_str(), password.size(), crypto_pwhash_OPSLIMIT_INTERACTIVE,
+                        crypto_pwhash_MEMLIMIT_INTERACTIVE) != 0)
+    return fail(Error::Kind::unavailable, "out of memory while hashing the password");
+  auto uow = s.store.begin_write();
+  if (!uow->user(email)) return fail(Error::Kind::not_found, "no user " + email);
+  uow->set_password_hash(email, hash);
+  AuditRecord e;
+  e.at = s.clock.now();
+  e.actor = actor;
+  e.action = "set_password";
+  e.entity_type = "user";
+  e.entity_id = email;
+  uow->append(e);
+  uow->commit();
+  return {};
+}
+
+}  // namespace waiver::app

@@ -1,0 +1,84 @@
+// The use cases of the exception process, each one unit of work: load, apply the domain's
+// rule, write the change and its audit event, commit.
+#pragma once
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/error.hpp"
+#include "app/ports.hpp"
+#include "domain/process.hpp"
+
+namespace waiver::app {
+
+using nlohmann::json;
+
+struct Services {
+  Store& store;
+  const Clock& clock;
+  domain::ProcessSettings settings;
+};
+
+// A request as one caller sees it.
+struct RequestView {
+  domain::ExceptionRequest request;
+  std::vector<std::string> allowed_actions;
+  std::vector<domain::Note> inputs;
+  std::vector<domain::Note> reviews;
+  bool detailed = true;  // with inputs, reviews and invitations
+};
+
+json to_json(const RequestView& v);
+
+struct Page {
+  std::vector<RequestView> items;
+  std::optional<Id> next_before;
+};
+
+// Authentication: the actor behind an API token.
+Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token);
+
+// Requests
+Outcome<RequestView> create_request(Services& s, const domain::Actor& a, const json& body);
+Outcome<RequestView> get_request(Services& s, const domain::Actor& a, const std::string& id);
+Outcome<Page> list_requests(Services& s, const domain::Actor& a, const ListFilter& f);
+Outcome<std::vector<AuditEvent>> request_events(Services& s, const domain::Actor& a, const std::string& id);
+
+// Actions: `if_match` is the version the caller last saw, when they sent one.
+struct ActionInput {
+  std::string id;
+  std::optional<std::int64_t> if_match;
+  json body = json::object();
+};
+
+Outcome<RequestView> edit_request(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> submit_request(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> decide_slot(Services& s, const domain::Actor& a, const ActionInput& in,
+                                 const std::string& slot);
+Outcome<RequestView> invite_expert(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> add_input(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> withdraw_request(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> appeal_denial(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> give_legal_opinion(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> record_disposition(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> request_extension(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> add_review(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> close_exception(Services& s, const domain::Actor& a, const ActionInput& in);
+Outcome<RequestView> revoke_exception(Services& s, const domain::Actor& a, const ActionInput& in);
+
+// "Who must approve this?" for request fields, before submitting.
+Outcome<json> preview_matrix(Services& s, const domain::Actor& a, const json& body);
+
+// Jobs: moves every active exception whose end date has passed to expired. Returns how many.
+Outcome<int> expire_due(Services& s, Instant now);
+
+// Administration (the command line)
+Outcome<std::string> import_organisation(Services& s, const json& file, const std::string& actor);
+Outcome<json> export_organisation(Services& s);
+Outcome<std::string> create_token(Services& s, const std::string& email, const std::string& name,
+                                  const std::string& actor);
+Outcome<void> set_password(Services& s, const std::string& email, const std::string& password,
+                           const std::string& actor);
+
+}  // namespace waiver::app

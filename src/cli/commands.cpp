@@ -1,0 +1,220 @@
+#include "cli/commands.hpp"
+
+#include <sodium.h>
+#include <spdlog/sinks/stdout_color_sinks.h>
+#include <spdlog/spdlog.h>
+#include <CLI/CLI.hpp>
+
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "app/services.hpp"
+#include "cli/config.hpp"
+#include "cli/demo.hpp"
+#include "cli/yaml_json.hpp"
+#include "http/handlers.hpp"
+#include "http/server.hpp"
+#include "store/sql_store.hpp"
+
+namespace waiver::cli {
+namespace {
+
+class SystemClock final : public app::Clock {
+ public:
+  domain::Instant now() const override {
+    return domain::Instant{static_cast<std::int64_t>(std::time(nullptr))};
+  }
+};
+
+struct Failure : std::runtime_error {
+  using std::runtime_error::runtime_error;
+};
+
+std::string one_line(const app::Error& e) {
+  std::string out = e.detail;
+  for (const auto& f : e.errors) out += "; " + f.field + ": " + f.message;
+  return out;
+}
+
+template <typename T>
+T must(app::Outcome<T> r) {
+  if (!r) throw Failure(one_line(r.error()));
+  if constexpr (!std::is_void_v<T>) return std::move(*r);
+}
+
+std::unique_ptr<app::Store> open(const Config& c) {
+  auto url = store::parse_database_url(c.db);
+  if (!url) throw Failure(url.error());
+  return store::open_store(*url);
+}
+
+std::pair<std::string, std::uint16_t> parse_listen(const std::string& listen) {
+  const auto colon = listen.rfind(':');
+  if (colon == std::string::npos || colon == 0)
+    throw Failure("--listen must be HOST:PORT, not '" + listen + "'");
+  const std::string port = listen.substr(colon + 1);
+  int p = 0;
+  try {
+    std::size_t used = 0;
+    p = std::stoi(port, &used);
+    if (used != port.size()) p = -1;
+  } catch (...) {
+    p = -1;
+  }
+  if (p < 1 || p > 65535) throw Failure("--listen: the port must be 1 to 65535, not '" + port + "'");
+  std::string host = listen.substr(0, colon);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  return {host, static_cast<std::uint16_t>(p)};
+}
+
+std::string read_file(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Failure("cannot read " + path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+}  // namespace
+
+int run(int argc, char** argv) {
+  if (sodium_init() < 0) {
+    std::cerr << "waiver: libsodium cannot start\n";
+    return 1;
+  }
+  auto logger = spdlog::stderr_color_mt("waiver");
+  spdlog::set_default_logger(logger);
+
+  CLI::App cli{"Waiver: the security and technology policy exception process"};
+  cli.require_subcommand(1);
+  cli.fallthrough();
+  std::optional<std::string> db, config_path;
+  cli.add_option("--db", db, "database URL (else WAIVER_DB, else sqlite://waiver.db)");
+  cli.add_option("--config", config_path, "configuration file (else waiver.yaml if present)");
+
+  bool demo = false;
+  auto* init = cli.add_subcommand("init", "create or migrate the database");
+  init->add_flag("--demo", demo, "also load a demo organisation and sample requests");
+
+  std::optional<std::string> listen;
+  auto* serve = cli.add_subcommand("serve", "serve the API");
+  serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8080)");
+
+  std::string file;
+  auto* import = cli.add_subcommand("import", "load an organisation file (YAML)");
+  import->add_option("FILE", file, "the organisation file")->required();
+  auto* exp = cli.add_subcommand("export", "print the organisation file as it stands");
+
+  std::string email, token_name = "cli";
+  auto* token = cli.add_subcommand("token", "API tokens");
+  token->require_subcommand(1);
+  auto* token_create = token->add_subcommand("create", "print a new API token for a user");
+  token_create->add_option("EMAIL", email, "the user")->required();
+  token_create->add_option("--name", token_name, "a name for the token");
+
+  auto* user = cli.add_subcommand("user", "users");
+  user->require_subcommand(1);
+  auto* set_password = user->add_subcommand("set-password", "read a password from standard input and set it");
+  set_password->add_option("EMAIL", email, "the user")->required();
+
+  std::optional<std::string> now_text;
+  auto* jobs = cli.add_subcommand("jobs", "scheduled jobs");
+  jobs->require_subcommand(1);
+  auto* jobs_run = jobs->add_subcommand("run", "run every job due at an instant once, and exit");
+  jobs_run->add_option("--now", now_text, "the instant, e.g. 2027-01-31T00:00:00Z (default: now)");
+
+  auto* audit = cli.add_subcommand("audit", "the audit trail");
+  audit->require_subcommand(1);
+  auto* verify = audit->add_subcommand("verify", "check the whole hash chain");
+  auto* audit_export = audit->add_subcommand("export", "print every audit event as JSON Lines");
+
+  try {
+    cli.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return cli.exit(e);
+  }
+
+  try {
+    Config config = load_config(config_path);
+    if (db) config.db = *db;
+    if (listen) config.listen = *listen;
+    if (auto level = spdlog::level::from_str(config.log_level);
+        level != spdlog::level::off || config.log_level == "off")
+      spdlog::set_level(level);
+    SystemClock clock;
+    const std::string who = "cli:" + std::string(std::getenv("USER") ? std::getenv("USER") : "unknown");
+
+    if (init->parsed()) {
+      auto store = open(config);
+      if (demo) {
+        {
+          auto uow = store->begin_read();
+          if (!uow->user_emails().empty())
+            throw Failure("the database already holds an organisation; --demo needs a new database");
+        }
+        auto logins = load_demo(*store, clock.now());
+        std::cout << "Demo organisation loaded into " << config.db << ".\n"
+                  << "Start the server with `waiver serve` and call the API with one of these tokens:\n\n";
+        for (const auto& l : logins)
+          std::cout << "  " << l.email << " (" << l.role << ")\n    " << l.token << "\n";
+        std::cout << "\nFor example:\n  curl -H 'Authorization: Bearer " << logins.front().token
+                  << "' http://" << config.listen << "/api/v1/exceptions\n";
+      } else {
+        std::cout << "The database " << config.db << " is ready.\n";
+      }
+      return 0;
+    }
+    if (serve->parsed()) {
+      auto [host, port] = parse_listen(config.listen);
+      auto store = open(config);
+      app::Services services{*store, clock, {config.appeal_window_days}};
+      http::Context ctx{services, {}};
+      std::cout << "Waiver serving " << config.db << " on http://" << config.listen << "/api/v1" << std::endl;
+      http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads)});
+      return 0;
+    }
+    auto store = open(config);
+    app::Services services{*store, clock, {config.appeal_window_days}};
+    if (import->parsed()) {
+      auto summary = must(app::import_organisation(services, yaml_to_json(read_file(file)), who));
+      std::cout << "Imported: " << summary << "\n";
+    } else if (exp->parsed()) {
+      std::cout << json_to_yaml(must(app::export_organisation(services)));
+    } else if (token_create->parsed()) {
+      std::cout << must(app::create_token(services, email, token_name, who)) << "\n";
+    } else if (set_password->parsed()) {
+      std::string password;
+      std::getline(std::cin, password);
+      if (!password.empty() && password.back() == '\r') password.pop_back();
+      must(app::set_password(services, email, password, who));
+      sodium_memzero(password.data(), password.size());
+      std::cerr << "The password of " << email << " is set.\n";
+    } else if (jobs_run->parsed()) {
+      domain::Instant now = clock.now();
+      if (now_text) {
+        auto t = domain::parse_instant(*now_text);
+        if (!t) throw Failure("--now must be an instant like 2027-01-31T00:00:00Z, not '" + *now_text + "'");
+        now = *t;
+      }
+      const int expired = must(app::expire_due(services, now));
+      std::cout << "expired: " << expired << "\n";
+    } else if (verify->parsed()) {
+      auto r = store->verify_audit();
+      if (!r.ok) {
+        std::cerr << "audit chain broken at event " << *r.first_bad << ": " << r.reason << "\n";
+        return 1;
+      }
+      std::cout << "audit chain intact: " << r.events << " events, head " << r.head << "\n";
+    } else if (audit_export->parsed()) {
+      store->export_audit(
+          [](const app::AuditEvent& e) { std::cout << http::event_json(e, false).dump() << "\n"; });
+    }
+    return 0;
+  } catch (const std::exception& e) {
+    std::cerr << "waiver: " << e.what() << "\n";
+    return 1;
+  }
+}
+
+}  // namespace waiver::cli

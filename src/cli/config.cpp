@@ -1,0 +1,72 @@
+#include "cli/config.hpp"
+
+#include <cstdlib>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+#include "cli/yaml_json.hpp"
+
+namespace waiver::cli {
+namespace {
+
+int to_int(const std::string& name, const std::string& text) {
+  try {
+    std::size_t used = 0;
+    int v = std::stoi(text, &used);
+    if (used == text.size()) return v;
+  } catch (...) {
+  }
+  throw std::runtime_error(name + " must be a whole number, not '" + text + "'");
+}
+
+}  // namespace
+
+Config load_config(const std::optional<std::string>& path) {
+  Config c;
+  const std::string file = path.value_or("waiver.yaml");
+  std::ifstream in(file);
+  if (!in && path) throw std::runtime_error("cannot read the configuration file " + file);
+  if (in) {
+    std::stringstream text;
+    text << in.rdbuf();
+    auto j = yaml_to_json(text.str());
+    if (!j.is_null() && !j.is_object())
+      throw std::runtime_error(file + ": the configuration must be a mapping");
+    if (j.is_object())
+      for (const auto& [key, v] : j.items()) {
+        auto str = [&] { return v.is_string() ? v.get<std::string>() : v.dump(); };
+        if (key == "db")
+          c.db = str();
+        else if (key == "listen")
+          c.listen = str();
+        else if (key == "base_url")
+          c.base_url = str();
+        else if (key == "threads")
+          c.threads = to_int(file + ": threads", str());
+        else if (key == "appeal_window_days")
+          c.appeal_window_days = to_int(file + ": appeal_window_days", str());
+        else if (key == "log_level")
+          c.log_level = str();
+        else
+          throw std::runtime_error(file + ": unknown setting '" + key + "'");
+      }
+  }
+  auto env = [](const char* name) -> std::optional<std::string> {
+    const char* v = std::getenv(name);
+    if (!v || !*v) return std::nullopt;
+    return std::string(v);
+  };
+  if (auto v = env("WAIVER_DB")) c.db = *v;
+  if (auto v = env("WAIVER_LISTEN")) c.listen = *v;
+  if (auto v = env("WAIVER_BASE_URL")) c.base_url = *v;
+  if (auto v = env("WAIVER_THREADS")) c.threads = to_int("WAIVER_THREADS", *v);
+  if (auto v = env("WAIVER_APPEAL_WINDOW_DAYS"))
+    c.appeal_window_days = to_int("WAIVER_APPEAL_WINDOW_DAYS", *v);
+  if (auto v = env("WAIVER_LOG_LEVEL")) c.log_level = *v;
+  if (c.threads < 1 || c.threads > 256) throw std::runtime_error("threads must be between 1 and 256");
+  if (c.appeal_window_days < 0) throw std::runtime_error("appeal_window_days cannot be negative");
+  return c;
+}
+
+}  // namespace waiver::cli

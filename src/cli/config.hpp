@@ -1,0 +1,22 @@
+// Configuration: waiver.yaml (or --config FILE), each setting overridable by an environment
+// variable, then by a command-line flag.
+#pragma once
+#include <optional>
+#include <string>
+
+namespace waiver::cli {
+
+struct Config {
+  std::string db = "sqlite://waiver.db";  // WAIVER_DB
+  std::string listen = "127.0.0.1:8080";  // WAIVER_LISTEN
+  std::string base_url;                   // WAIVER_BASE_URL
+  int threads = 4;                        // WAIVER_THREADS
+  int appeal_window_days = 30;            // WAIVER_APPEAL_WINDOW_DAYS
+  std::string log_level = "info";         // WAIVER_LOG_LEVEL
+};
+
+// Reads `path` (a missing default file is fine; a missing named file is an error), then the
+// environment. Throws std::runtime_error with a one-line reason.
+Config load_config(const std::optional<std::string>& path);
+
+}  // namespace waiver::cli

@@ -1,0 +1,66 @@
+// Matching a plain request against the route table, and the safety net around every handler.
+#include <spdlog/spdlog.h>
+
+#include <stdexcept>
+
+#include "http/problem.hpp"
+#include "http/server.hpp"
+
+namespace waiver::http {
+namespace {
+
+// Matches "/exceptions/:id/approvals/:slot" against a path, filling params.
+bool match(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
+  params.clear();
+  while (!pattern.empty() || !path.empty()) {
+    if (pattern.empty() || path.empty() || pattern.front() != '/' || path.front() != '/') return false;
+    pattern.remove_prefix(1);
+    path.remove_prefix(1);
+    const auto pe = std::min(pattern.find('/'), pattern.size());
+    const auto se = std::min(path.find('/'), path.size());
+    const auto p = pattern.substr(0, pe);
+    const auto s = path.substr(0, se);
+    if (!p.empty() && p.front() == ':') {
+      if (s.empty()) return false;
+      params[std::string(p.substr(1))] = std::string(s);
+    } else if (p != s) {
+      return false;
+    }
+    pattern.remove_prefix(pe);
+    path.remove_prefix(se);
+  }
+  return true;
+}
+
+}  // namespace
+
+HttpResponse dispatch(Context& ctx, HttpRequest& req) {
+  constexpr std::string_view kBase = "/api/v1";
+  try {
+    if (!req.path.starts_with(kBase))
+      return problem(app::Error::Kind::not_found, "no such resource: the API lives under /api/v1");
+    const std::string_view rest = std::string_view(req.path).substr(kBase.size());
+    bool path_known = false;
+    for (const auto& route : routes()) {
+      if (!match(route.pattern, rest, req.params)) continue;
+      path_known = true;
+      if (req.method != route.method) continue;
+      return route.handler(ctx, req);
+    }
+    if (path_known) {
+      auto r =
+          problem(app::Error::Kind::bad_request, "method " + req.method + " is not allowed on " + req.path);
+      r.status = 405;
+      return r;
+    }
+    return problem(app::Error::Kind::not_found, "no such resource: " + req.path);
+  } catch (const std::exception& e) {
+    spdlog::error("{} {} failed: {}", req.method, req.path, e.what());
+    return problem(app::Error::Kind::unavailable, "the server could not complete the request; try again");
+  } catch (...) {
+    spdlog::error("{} {} failed with an unknown exception", req.method, req.path);
+    return problem(app::Error::Kind::unavailable, "the server could not complete the request; try again");
+  }
+}
+
+}  // namespace waiver::http

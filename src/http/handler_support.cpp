@@ -1,0 +1,91 @@
+#include "http/handler_support.hpp"
+
+#include <cctype>
+
+namespace waiver::http {
+namespace {
+
+struct TooDeep {};
+
+}  // namespace
+
+app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
+  auto h = req.header("authorization");
+  if (!h) return app::fail(app::Error::Kind::unauthorized, "sign in: send Authorization: Bearer TOKEN");
+  std::string value = *h;
+  if (value.size() < 7 || !std::equal(value.begin(), value.begin() + 7, "Bearer ",
+                                      [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+    return app::fail(app::Error::Kind::unauthorized, "the Authorization header must be Bearer TOKEN");
+  std::string token = value.substr(7);
+  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
+  return app::actor_for_token(ctx.services, token);
+}
+
+app::Outcome<json> json_body(Context& ctx, const HttpRequest& req, bool empty_ok) {
+  if (req.body.size() > ctx.limits.max_body)
+    return app::fail(app::Error::Kind::too_large,
+                     "the body is larger than " + std::to_string(ctx.limits.max_body) + " bytes");
+  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
+    if (empty_ok) return json::object();
+    return app::fail(app::Error::Kind::bad_request, "a JSON object is required as the body");
+  }
+  if (auto ct = req.header("content-type"); ct && ct->find("json") == std::string::npos)
+    return app::fail(app::Error::Kind::bad_request, "the body must be JSON (Content-Type: application/json)");
+  const int max_depth = ctx.limits.max_json_depth;
+  try {
+    json body = json::parse(req.body, [max_depth](int depth, json::parse_event_t, json&) {
+      if (depth > max_depth) throw TooDeep{};
+      return true;
+    });
+    if (!body.is_object()) return app::fail(app::Error::Kind::bad_request, "the body must be a JSON object");
+    return body;
+  } catch (const TooDeep&) {
+    return app::fail(app::Error::Kind::bad_request,
+                     "the JSON is nested deeper than " + std::to_string(max_depth) + " levels");
+  } catch (const json::parse_error& e) {
+    return app::fail(app::Error::Kind::bad_request,
+                     "malformed JSON at byte " + std::to_string(e.byte) + ": " +
+                         (e.id == 101 ? "syntax error or invalid UTF-8" : "cannot be read"));
+  }
+}
+
+std::optional<std::int64_t> if_match(const HttpRequest& req) {
+  auto h = req.header("if-match");
+  if (!h) return std::nullopt;
+  std::string v = *h;
+  if (v.starts_with("W/")) v = v.substr(2);
+  if (v.size() >= 2 && v.front() == '"' && v.back() == '"') v = v.substr(1, v.size() - 2);
+  if (v.empty() || v.size() > 18 ||
+      !std::all_of(v.begin(), v.end(), [](unsigned char c) { return std::isdigit(c); }))
+    return -1;  // never a version
+  return std::stoll(v);
+}
+
+HttpResponse json_response(int status, const json& body) {
+  HttpResponse r;
+  r.status = status;
+  r.body = body.dump(-1, ' ', false, json::error_handler_t::replace);
+  return r;
+}
+
+HttpResponse view_response(int status, const app::RequestView& view) {
+  auto r = json_response(status, app::to_json(view));
+  r.headers.emplace_back("ETag", "\"" + std::to_string(view.request.version) + "\"");
+  if (status == 201)
+    r.headers.emplace_back("Location", "/api/v1/exceptions/" + std::to_string(view.request.id));
+  return r;
+}
+
+std::optional<std::string> HttpRequest::header(const std::string& lower_name) const {
+  auto it = headers.find(lower_name);
+  if (it == headers.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<std::string> HttpRequest::query_value(const std::string& name) const {
+  auto it = query.find(name);
+  if (it == query.end()) return std::nullopt;
+  return it->second;
+}
+
+}  // namespace waiver::http

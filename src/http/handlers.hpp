@@ -1,0 +1,38 @@
+// One handler per endpoint: parse, call the use case, map the result.
+#pragma once
+#include <nlohmann/json.hpp>
+
+#include "app/ports.hpp"
+#include "http/routes.hpp"
+
+namespace waiver::http {
+
+HttpResponse health(Context&, const HttpRequest&);
+HttpResponse openapi(Context&, const HttpRequest&);
+HttpResponse me(Context&, const HttpRequest&);
+HttpResponse create_exception(Context&, const HttpRequest&);
+HttpResponse list_exceptions(Context&, const HttpRequest&);
+HttpResponse export_exceptions(Context&, const HttpRequest&);
+HttpResponse get_exception(Context&, const HttpRequest&);
+HttpResponse edit_exception(Context&, const HttpRequest&);
+HttpResponse exception_events(Context&, const HttpRequest&);
+HttpResponse submit_exception(Context&, const HttpRequest&);
+HttpResponse decide_slot(Context&, const HttpRequest&);
+HttpResponse invite_expert(Context&, const HttpRequest&);
+HttpResponse add_input(Context&, const HttpRequest&);
+HttpResponse withdraw_exception(Context&, const HttpRequest&);
+HttpResponse appeal_exception(Context&, const HttpRequest&);
+HttpResponse legal_opinion(Context&, const HttpRequest&);
+HttpResponse disposition(Context&, const HttpRequest&);
+HttpResponse extend_exception(Context&, const HttpRequest&);
+HttpResponse review_exception(Context&, const HttpRequest&);
+HttpResponse close_exception(Context&, const HttpRequest&);
+HttpResponse revoke_exception(Context&, const HttpRequest&);
+HttpResponse matrix_preview(Context&, const HttpRequest&);
+HttpResponse audit_verify(Context&, const HttpRequest&);
+
+// An audit event as JSON; with `parsed`, before/after/data are JSON values instead of the
+// stored text (the text is what the hash covers: `waiver audit export` prints it as stored).
+nlohmann::json event_json(const app::AuditEvent& e, bool parsed);
+
+}  // namespace waiver::http

@@ -1,0 +1,80 @@
+#include "http/problem.hpp"
+
+#include <nlohmann/json.hpp>
+
+namespace waiver::http {
+namespace {
+
+const char* title_of(app::Error::Kind kind) {
+  using K = app::Error::Kind;
+  switch (kind) {
+    case K::bad_request: return "Malformed request";
+    case K::unauthorized: return "Not signed in";
+    case K::forbidden: return "Not allowed";
+    case K::not_found: return "Not found";
+    case K::conflict: return "Not allowed in the current state";
+    case K::precondition_failed: return "The request has changed";
+    case K::too_large: return "Too large";
+    case K::invalid: return "Invalid content";
+    case K::unavailable: return "Service unavailable";
+  }
+  return "Error";
+}
+
+const char* slug_of(app::Error::Kind kind) {
+  using K = app::Error::Kind;
+  switch (kind) {
+    case K::bad_request: return "bad-request";
+    case K::unauthorized: return "unauthorized";
+    case K::forbidden: return "forbidden";
+    case K::not_found: return "not-found";
+    case K::conflict: return "conflict";
+    case K::precondition_failed: return "precondition-failed";
+    case K::too_large: return "too-large";
+    case K::invalid: return "invalid";
+    case K::unavailable: return "unavailable";
+  }
+  return "error";
+}
+
+}  // namespace
+
+int status_of(app::Error::Kind kind) {
+  using K = app::Error::Kind;
+  switch (kind) {
+    case K::bad_request: return 400;
+    case K::unauthorized: return 401;
+    case K::forbidden: return 403;
+    case K::not_found: return 404;
+    case K::conflict: return 409;
+    case K::precondition_failed: return 412;
+    case K::too_large: return 413;
+    case K::invalid: return 422;
+    case K::unavailable: return 503;
+  }
+  return 500;
+}
+
+HttpResponse problem(const app::Error& error) {
+  nlohmann::json body{{"type", std::string("https://waiver.dev/problems/") + slug_of(error.kind)},
+                      {"title", title_of(error.kind)},
+                      {"status", status_of(error.kind)},
+                      {"detail", error.detail}};
+  if (!error.errors.empty()) {
+    nlohmann::json errors = nlohmann::json::array();
+    for (const auto& e : error.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+    body["errors"] = errors;
+  }
+  HttpResponse r;
+  r.status = status_of(error.kind);
+  r.content_type = "application/problem+json";
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  if (error.kind == app::Error::Kind::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
+HttpResponse problem(app::Error::Kind kind, std::string detail) {
+  return problem(app::Error::make(kind, std::move(detail)));
+}
+
+}  // namespace waiver::http

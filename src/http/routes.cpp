@@ -1,0 +1,41 @@
+#include "http/routes.hpp"
+
+#include <array>
+
+#include "http/handlers.hpp"
+
+namespace waiver::http {
+namespace {
+
+// Fixed paths come before patterns that would also match them (/exceptions/export).
+constexpr std::array kRoutes{
+    Route{"GET", "/health", "/health", health},
+    Route{"GET", "/openapi.json", "/openapi.json", openapi},
+    Route{"GET", "/me", "/me", me},
+    Route{"GET", "/exceptions", "/exceptions", list_exceptions},
+    Route{"POST", "/exceptions", "/exceptions", create_exception},
+    Route{"GET", "/exceptions/export", "/exceptions/export", export_exceptions},
+    Route{"GET", "/exceptions/:id", "/exceptions/{id}", get_exception},
+    Route{"PATCH", "/exceptions/:id", "/exceptions/{id}", edit_exception},
+    Route{"POST", "/exceptions/:id/submit", "/exceptions/{id}/submit", submit_exception},
+    Route{"POST", "/exceptions/:id/approvals/:slot", "/exceptions/{id}/approvals/{slot}", decide_slot},
+    Route{"POST", "/exceptions/:id/invitations", "/exceptions/{id}/invitations", invite_expert},
+    Route{"POST", "/exceptions/:id/inputs", "/exceptions/{id}/inputs", add_input},
+    Route{"POST", "/exceptions/:id/withdraw", "/exceptions/{id}/withdraw", withdraw_exception},
+    Route{"POST", "/exceptions/:id/appeal", "/exceptions/{id}/appeal", appeal_exception},
+    Route{"POST", "/exceptions/:id/legal-opinion", "/exceptions/{id}/legal-opinion", legal_opinion},
+    Route{"POST", "/exceptions/:id/disposition", "/exceptions/{id}/disposition", disposition},
+    Route{"POST", "/exceptions/:id/extensions", "/exceptions/{id}/extensions", extend_exception},
+    Route{"POST", "/exceptions/:id/reviews", "/exceptions/{id}/reviews", review_exception},
+    Route{"POST", "/exceptions/:id/close", "/exceptions/{id}/close", close_exception},
+    Route{"POST", "/exceptions/:id/revoke", "/exceptions/{id}/revoke", revoke_exception},
+    Route{"GET", "/exceptions/:id/events", "/exceptions/{id}/events", exception_events},
+    Route{"POST", "/matrix/preview", "/matrix/preview", matrix_preview},
+    Route{"GET", "/audit/verify", "/audit/verify", audit_verify},
+};
+
+}  // namespace
+
+std::span<const Route> routes() { return kRoutes; }
+
+}  // namespace waiver::http

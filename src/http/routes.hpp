@@ -1,0 +1,36 @@
+// The route table: every endpoint of the API with its handler. The server registers these,
+// and a test compares them with the OpenAPI document.
+#pragma once
+#include <span>
+#include <string>
+
+#include "app/services.hpp"
+#include "http/message.hpp"
+
+namespace waiver::http {
+
+struct Limits {
+  std::size_t max_body = 1024 * 1024;  // bytes; more is 413
+  int max_json_depth = 32;             // deeper is 400
+};
+
+struct Context {
+  app::Services& services;
+  Limits limits;
+};
+
+using Handler = HttpResponse (*)(Context&, const HttpRequest&);
+
+struct Route {
+  const char* method;   // GET, POST, PATCH
+  const char* pattern;  // the server's pattern, under /api/v1, e.g. /exceptions/:id
+  const char* openapi;  // the same path as the OpenAPI document writes it, e.g. /exceptions/{id}
+  Handler handler;
+};
+
+std::span<const Route> routes();
+
+// The OpenAPI document served at /api/v1/openapi.json (embedded at build time).
+const std::string& openapi_document();
+
+}  // namespace waiver::http

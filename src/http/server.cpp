@@ -1,0 +1,101 @@
+#include "http/server.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <restinio/all.hpp>
+#include <thread>
+
+namespace waiver::http {
+namespace {
+
+using traits_t = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
+
+const char* reason_of(int status) {
+  switch (status) {
+    case 200: return "OK";
+    case 201: return "Created";
+    case 400: return "Bad Request";
+    case 401: return "Unauthorized";
+    case 403: return "Forbidden";
+    case 404: return "Not Found";
+    case 405: return "Method Not Allowed";
+    case 409: return "Conflict";
+    case 412: return "Precondition Failed";
+    case 413: return "Content Too Large";
+    case 422: return "Unprocessable Content";
+    case 503: return "Service Unavailable";
+    default: return "Status";
+  }
+}
+
+HttpRequest plain(const restinio::request_handle_t& req) {
+  HttpRequest r;
+  const auto& h = req->header();
+  r.method = h.method().c_str();
+  r.path = std::string(h.path());
+  auto query = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(h.query());
+  if (query)
+    for (const auto& [k, v] : *query) r.query.emplace(std::string(k), std::string(v));
+  h.for_each_field([&](const restinio::http_header_field_t& f) {
+    std::string name = f.name();
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
+    r.headers[name] = f.value();
+  });
+  r.body = req->body();
+  return r;
+}
+
+restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
+  HttpRequest plain_req = plain(req);
+  HttpResponse res = dispatch(ctx, plain_req);
+  auto out = req->create_response(restinio::http_status_line_t{
+      restinio::http_status_code_t{static_cast<std::uint16_t>(res.status)}, reason_of(res.status)});
+  out.append_header(restinio::http_field::content_type, res.content_type);
+  out.append_header("X-Content-Type-Options", "nosniff");
+  out.append_header("Referrer-Policy", "no-referrer");
+  out.append_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  out.append_header("Cache-Control", "no-store");
+  for (const auto& [name, value] : res.headers) out.append_header(name, value);
+  out.set_body(std::move(res.body));
+  spdlog::debug("{} {} {}", plain_req.method, plain_req.path, res.status);
+  return out.done();
+}
+
+}  // namespace
+
+void serve(Context& ctx, const ServerOptions& options) {
+  asio::io_context io;
+  auto server = restinio::http_server_t<traits_t>(restinio::external_io_context(io), [&](auto& settings) {
+    settings.port(options.port)
+        .address(options.host)
+        .request_handler([&ctx](const restinio::request_handle_t& req) { return handle(ctx, req); })
+        .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
+                                      .max_url_size(8 * 1024)
+                                      .max_field_name_size(1024)
+                                      .max_field_value_size(16 * 1024)
+                                      .max_field_count(100)
+                                      .max_body_size(ctx.limits.max_body * 4))
+        .read_next_http_message_timelimit(std::chrono::seconds(30))
+        .write_http_response_timelimit(std::chrono::seconds(30))
+        .handle_request_timeout(std::chrono::seconds(60));
+  });
+  asio::signal_set signals(io, SIGINT, SIGTERM);
+  signals.async_wait([&](const asio::error_code& ec, int) {
+    if (ec) return;
+    spdlog::info("stopping: finishing the requests in flight");
+    server.close_async([&] { io.stop(); }, [](std::exception_ptr) {});
+  });
+  std::exception_ptr failure;
+  server.open_async([] {},
+                    [&](std::exception_ptr ex) {
+                      failure = ex;
+                      io.stop();
+                    });
+  std::vector<std::thread> threads;
+  for (std::size_t i = 1; i < options.threads; ++i) threads.emplace_back([&] { io.run(); });
+  io.run();
+  for (auto& t : threads) t.join();
+  if (failure) std::rethrow_exception(failure);
+}
+
+}  // namespace waiver::http

@@ -1,0 +1,22 @@
+// Serving the API over HTTP (RESTinio): the only file that includes the server library.
+#pragma once
+#include <cstdint>
+#include <string>
+
+#include "http/routes.hpp"
+
+namespace waiver::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 8080;
+  std::size_t threads = 4;
+};
+
+// Dispatches one request through the route table, catching everything: never throws.
+HttpResponse dispatch(Context& ctx, HttpRequest& req);
+
+// Serves until SIGINT or SIGTERM, then finishes the requests in flight and returns.
+void serve(Context& ctx, const ServerOptions& options);
+
+}  // namespace waiver::http

@@ -1,0 +1,68 @@
+#include "store/audit_chain.hpp"
+
+#include <sodium.h>
+
+#include <nlohmann/json.hpp>
+
+namespace waiver::store {
+
+std::string sha256_hex(std::string_view data) {
+  unsigned char digest[crypto_hash_sha256_BYTES];
+  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
+  char hex[crypto_hash_sha256_BYTES * 2 + 1];
+  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
+  return hex;
+}
+
+std::string canonical_encoding(const app::AuditEvent& e) {
+  // nlohmann's default object keeps keys sorted, so the encoding is canonical.
+  const auto& r = e.record;
+  nlohmann::json j{{"id", e.id},
+                   {"at", domain::format_instant(r.at)},
+                   {"actor", r.actor},
+                   {"action", r.action},
+                   {"entity_type", r.entity_type},
+                   {"entity_id", r.entity_id},
+                   {"ref", r.ref},
+                   {"before", r.before},
+                   {"after", r.after},
+                   {"data", r.data},
+                   {"prev_hash", e.prev_hash}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+std::string chain_hash(const app::AuditEvent& e) { return sha256_hex(canonical_encoding(e)); }
+
+void ChainVerifier::fail(app::Id id, std::string reason) {
+  if (!result_.ok) return;
+  result_.ok = false;
+  result_.first_bad = id;
+  result_.reason = std::move(reason);
+}
+
+void ChainVerifier::feed(const app::AuditEvent& e) {
+  ++result_.events;
+  if (e.id != expected_id_)
+    fail(e.id, "expected event " + std::to_string(expected_id_) + " here: events are missing or reordered");
+  else if (e.prev_hash != prev_)
+    fail(e.id, "prev_hash does not match the hash of the event before");
+  else if (chain_hash(e) != e.hash)
+    fail(e.id, "the event's content does not match its hash: it was edited");
+  expected_id_ = e.id + 1;
+  prev_ = e.hash;
+  result_.head = e.hash;
+}
+
+app::VerifyResult ChainVerifier::finish(std::int64_t head_events, const std::string& head_hash) {
+  if (result_.ok && (head_events != result_.events || head_hash != (result_.events ? prev_ : kGenesisHash))) {
+    result_.ok = false;
+    result_.first_bad = result_.events + 1;
+    result_.reason = "the chain ends at event " + std::to_string(result_.events) +
+                     " but the recorded head is event " + std::to_string(head_events) +
+                     ": events were removed from the end";
+  }
+  if (result_.events == 0) result_.head = kGenesisHash;
+  return result_;
+}
+
+}  // namespace waiver::store

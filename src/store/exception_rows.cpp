@@ -1,0 +1,334 @@
+#include "store/exception_rows.hpp"
+
+#include "app/request_json.hpp"
+#include "store/soci_types.hpp"
+
+namespace waiver::store {
+namespace {
+
+using nlohmann::json;
+
+// The writable columns, in one list for INSERT and UPDATE.
+const std::vector<std::string>& columns() {
+  static const std::vector<std::string> kColumns{"ref",
+                                                 "status",
+                                                 "requester_email",
+                                                 "department",
+                                                 "policy_id",
+                                                 "title",
+                                                 "requirement",
+                                                 "type",
+                                                 "data_classification",
+                                                 "description",
+                                                 "alternative",
+                                                 "justification",
+                                                 "resources",
+                                                 "scope",
+                                                 "likelihood",
+                                                 "impact",
+                                                 "controls_json",
+                                                 "start_on",
+                                                 "end_on",
+                                                 "links_json",
+                                                 "max_days",
+                                                 "matrix_version",
+                                                 "approvals_json",
+                                                 "implications",
+                                                 "frameworks_json",
+                                                 "risk_level",
+                                                 "decision_end_on",
+                                                 "action_plan",
+                                                 "appeal_json",
+                                                 "invitations_json",
+                                                 "closed_reason",
+                                                 "parent_id",
+                                                 "version",
+                                                 "created_at",
+                                                 "updated_at",
+                                                 "submitted_at",
+                                                 "decided_at",
+                                                 "denied_at"};
+  return kColumns;
+}
+
+template <typename E>
+std::optional<std::string> opt_enum(const std::optional<E>& e) {
+  return e ? std::optional<std::string>(std::string(domain::to_string(*e))) : std::nullopt;
+}
+std::optional<std::string> opt_date(const std::optional<domain::Date>& d) {
+  return d ? std::optional<std::string>(domain::format_date(*d)) : std::nullopt;
+}
+std::optional<std::string> opt_instant(const std::optional<domain::Instant>& t) {
+  return t ? std::optional<std::string>(domain::format_instant(*t)) : std::nullopt;
+}
+std::optional<std::string> opt_nonempty(const std::string& s) {
+  return s.empty() ? std::nullopt : std::optional<std::string>(s);
+}
+std::optional<domain::Date> date_at(const soci::row& r, const std::string& name) {
+  auto t = opt_text_at(r, name);
+  return t ? domain::parse_date(*t) : std::nullopt;
+}
+std::optional<domain::Instant> instant_at(const soci::row& r, const std::string& name) {
+  auto t = opt_text_at(r, name);
+  return t ? domain::parse_instant(*t) : std::nullopt;
+}
+template <typename E>
+std::optional<E> enum_at(const soci::row& r, const std::string& name) {
+  auto t = opt_text_at(r, name);
+  return t ? domain::from_string<E>(*t) : std::nullopt;
+}
+json json_at(const soci::row& r, const std::string& name) {
+  auto t = opt_text_at(r, name);
+  return t && !t->empty() ? json::parse(*t) : json();
+}
+
+}  // namespace
+
+ExceptionRow to_row(const domain::ExceptionRequest& r) {
+  const auto& c = r.content;
+  ExceptionRow row;
+  row.ref = r.ref;
+  row.status = domain::to_string(r.status);
+  row.requester_email = r.requester;
+  row.department = opt_nonempty(r.department);
+  row.policy_id = c.policy_id;
+  row.title = c.title;
+  row.requirement = c.requirement;
+  row.type = opt_enum(c.type);
+  row.data_classification = opt_enum(c.data_classification);
+  row.description = c.description;
+  row.alternative = c.alternative;
+  row.justification = c.justification;
+  row.resources = c.resources;
+  row.scope = c.scope;
+  if (c.likelihood) row.likelihood = *c.likelihood;
+  if (c.impact) row.impact = *c.impact;
+  json controls = json::array();
+  for (const auto& x : c.compensating_controls) controls.push_back(app::to_json(x));
+  row.controls_json = controls.dump();
+  row.start_on = opt_date(c.start_on);
+  row.end_on = opt_date(c.end_on);
+  row.links_json = json(c.links).dump();
+  row.max_days = r.max_days;
+  row.matrix_version = r.matrix_version;
+  json approvals = json::array();
+  for (const auto& s : r.approvals) approvals.push_back(app::to_json(s));
+  row.approvals_json = approvals.dump();
+  row.implications = opt_enum(r.implications);
+  row.frameworks_json = json(r.frameworks).dump();
+  row.risk_level = opt_enum(r.risk_level);
+  row.decision_end_on = opt_date(r.decision_end_on);
+  row.action_plan = r.action_plan;
+  if (r.appeal.at) row.appeal_json = app::to_json(r.appeal).dump();
+  json invitations = json::array();
+  for (const auto& i : r.invitations) invitations.push_back(app::to_json(i));
+  row.invitations_json = invitations.dump();
+  row.closed_reason = r.closed_reason;
+  if (r.parent_id) row.parent_id = *r.parent_id;
+  row.version = r.version;
+  row.created_at = domain::format_instant(r.created_at);
+  row.updated_at = domain::format_instant(r.updated_at);
+  row.submitted_at = opt_instant(r.submitted_at);
+  row.decided_at = opt_instant(r.decided_at);
+  row.denied_at = opt_instant(r.denied_at);
+  return row;
+}
+
+void bind_row(soci::details::prepare_temp_type& p, ExceptionRow& w) {
+  p, soci::use(w.ref, "ref"), soci::use(w.status, "status"), soci::use(w.requester_email, "requester_email"),
+      soci::use(w.department, "department"), soci::use(w.policy_id, "policy_id"), soci::use(w.title, "title"),
+      soci::use(w.requirement, "requirement"), soci::use(w.type, "type"),
+      soci::use(w.data_classification, "data_classification"), soci::use(w.description, "description"),
+      soci::use(w.alternative, "alternative"), soci::use(w.justification, "justification"),
+      soci::use(w.resources, "resources"), soci::use(w.scope, "scope"), soci::use(w.likelihood, "likelihood"),
+      soci::use(w.impact, "impact"), soci::use(w.controls_json, "controls_json"),
+      soci::use(w.start_on, "start_on"), soci::use(w.end_on, "end_on"), soci::use(w.links_json, "links_json"),
+      soci::use(w.max_days, "max_days"), soci::use(w.matrix_version, "matrix_version"),
+      soci::use(w.approvals_json, "approvals_json"), soci::use(w.implications, "implications"),
+      soci::use(w.frameworks_json, "frameworks_json"), soci::use(w.risk_level, "risk_level"),
+      soci::use(w.decision_end_on, "decision_end_on"), soci::use(w.action_plan, "action_plan"),
+      soci::use(w.appeal_json, "appeal_json"), soci::use(w.invitations_json, "invitations_json"),
+      soci::use(w.closed_reason, "closed_reason"), soci::use(w.parent_id, "parent_id"),
+      soci::use(w.version, "version"), soci::use(w.created_at, "created_at"),
+      soci::use(w.updated_at, "updated_at"), soci::use(w.submitted_at, "submitted_at"),
+      soci::use(w.decided_at, "decided_at"), soci::use(w.denied_at, "denied_at");
+}
+
+const std::string& insert_exception_sql() {
+  static const std::string kSql = [] {
+    std::string names, values;
+    for (const auto& c : columns()) {
+      names += (names.empty() ? "" : ", ") + c;
+      values += (values.empty() ? ":" : ", :") + c;
+    }
+    return "INSERT INTO exceptions (" + names + ") VALUES (" + values + ") RETURNING id";
+  }();
+  return kSql;
+}
+
+const std::string& update_exception_sql() {
+  static const std::string kSql = [] {
+    std::string sets;
+    for (const auto& c : columns()) sets += (sets.empty() ? "" : ", ") + c + " = :" + c;
+    return "UPDATE exceptions SET " + sets + " WHERE id = :id AND version = :previous";
+  }();
+  return kSql;
+}
+
+const std::string& select_exceptions() {
+  static const std::string kSql =
+      "SELECT e.*, u.name AS requester_name, "
+      "(SELECT group_concat(x.id) FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
+      "FROM exceptions e JOIN users u ON u.email = e.requester_email";
+  return kSql;
+}
+
+domain::ExceptionRequest request_from_row(const soci::row& r) {
+  domain::ExceptionRequest x;
+  x.id = *int_at(r, "id");
+  x.ref = text_at(r, "ref");
+  x.status = domain::from_string<domain::Status>(text_at(r, "status")).value_or(domain::Status::draft);
+  x.requester = text_at(r, "requester_email");
+  x.requester_name = text_at(r, "requester_name");
+  x.department = text_at(r, "department");
+  auto& c = x.content;
+  c.title = text_at(r, "title");
+  c.policy_id = text_at(r, "policy_id");
+  c.requirement = text_at(r, "requirement");
+  c.type = enum_at<domain::ExceptionType>(r, "type");
+  c.data_classification = enum_at<domain::DataClassification>(r, "data_classification");
+  c.description = text_at(r, "description");
+  c.alternative = text_at(r, "alternative");
+  c.justification = text_at(r, "justification");
+  c.resources = text_at(r, "resources");
+  c.scope = text_at(r, "scope");
+  if (auto v = int_at(r, "likelihood")) c.likelihood = static_cast<int>(*v);
+  if (auto v = int_at(r, "impact")) c.impact = static_cast<int>(*v);
+  for (const auto& j : json_at(r, "controls_json")) {
+    domain::CompensatingControl cc;
+    cc.description = j.value("description", "");
+    cc.owner = j.contains("owner") && j["owner"].is_string() ? j["owner"].get<std::string>() : "";
+    cc.status = domain::from_string<domain::ControlStatus>(j.value("status", "planned"))
+                    .value_or(domain::ControlStatus::planned);
+    cc.evidence_url = j.contains("evidence_url") && j["evidence_url"].is_string()
+                          ? j["evidence_url"].get<std::string>()
+                          : "";
+    c.compensating_controls.push_back(std::move(cc));
+  }
+  c.start_on = date_at(r, "start_on");
+  c.end_on = date_at(r, "end_on");
+  for (const auto& l : json_at(r, "links_json")) c.links.push_back(l.get<std::string>());
+  x.max_days = static_cast<int>(int_at(r, "max_days").value_or(0));
+  x.matrix_version = int_at(r, "matrix_version").value_or(0);
+  x.approvals = app::approvals_from_json(json_at(r, "approvals_json"));
+  x.implications = enum_at<domain::Implications>(r, "implications");
+  for (const auto& f : json_at(r, "frameworks_json")) x.frameworks.push_back(f.get<std::string>());
+  x.risk_level = enum_at<domain::RiskLevel>(r, "risk_level");
+  x.decision_end_on = date_at(r, "decision_end_on");
+  x.action_plan = text_at(r, "action_plan");
+  x.appeal = app::appeal_from_json(json_at(r, "appeal_json"));
+  x.invitations = app::invitations_from_json(json_at(r, "invitations_json"));
+  x.closed_reason = text_at(r, "closed_reason");
+  if (auto p = int_at(r, "parent_id")) x.parent_id = *p;
+  const std::string ext = text_at(r, "extension_ids");
+  for (std::size_t start = 0; start < ext.size();) {
+    auto end = ext.find(',', start);
+    if (end == std::string::npos) end = ext.size();
+    x.extension_ids.push_back(std::stoll(ext.substr(start, end - start)));
+    start = end + 1;
+  }
+  x.version = int_at(r, "version").value_or(1);
+  x.created_at = instant_at(r, "created_at").value_or(domain::Instant{});
+  x.updated_at = instant_at(r, "updated_at").value_or(domain::Instant{});
+  x.submitted_at = instant_at(r, "submitted_at");
+  x.decided_at = instant_at(r, "decided_at");
+  x.denied_at = instant_at(r, "denied_at");
+  return x;
+}
+
+app::AuditEvent event_from_row(const soci::row& r) {
+  app::AuditEvent e;
+  e.id = *int_at(r, "id");
+  e.record.at = domain::parse_instant(text_at(r, "at")).value_or(domain::Instant{});
+  e.record.actor = text_at(r, "actor");
+  e.record.action = text_at(r, "action");
+  e.record.entity_type = text_at(r, "entity_type");
+  e.record.entity_id = text_at(r, "entity_id");
+  e.record.ref = text_at(r, "ref");
+  e.record.before = text_at(r, "before");
+  e.record.after = text_at(r, "after");
+  e.record.data = text_at(r, "data");
+  e.prev_hash = text_at(r, "prev_hash");
+  e.hash = text_at(r, "hash");
+  return e;
+}
+
+ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader) {
+  ListQuery q;
+  std::string where;
+  auto add = [&](const std::string& clause) { where += (where.empty() ? " WHERE " : " AND ") + clause; };
+  auto bind = [&](const std::string& name, const std::string& value) {
+    q.names.push_back(name);
+    q.values.push_back(value);
+  };
+  if (!f.status.empty()) {
+    std::string in;
+    for (std::size_t i = 0; i < f.status.size(); ++i) {
+      const std::string name = "s" + std::to_string(i);
+      in += (in.empty() ? ":" : ", :") + name;
+      bind(name, std::string(domain::to_string(f.status[i])));
+    }
+    add("e.status IN (" + in + ")");
+  }
+  if (!f.policy.empty()) {
+    add("e.policy_id = :policy");
+    bind("policy", f.policy);
+  }
+  if (!f.department.empty()) {
+    add("e.department = :department");
+    bind("department", f.department);
+  }
+  if (!f.requester.empty()) {
+    add("e.requester_email = :requester");
+    bind("requester", f.requester);
+  }
+  if (f.risk_level) {
+    add("e.risk_level = :risk");
+    bind("risk", std::string(domain::to_string(*f.risk_level)));
+  }
+  if (f.ends_by) {
+    add("e.status = 'active' AND e.decision_end_on <= :ends_by");
+    bind("ends_by", domain::format_date(*f.ends_by));
+  }
+  if (!f.q.empty()) {
+    std::string escaped;
+    for (char ch : f.q) {
+      if (ch == '%' || ch == '_' || ch == '\\') escaped += '\\';
+      escaped += ch;
+    }
+    add("(e.ref LIKE :q ESCAPE '\\' OR e.title LIKE :q ESCAPE '\\' OR e.requirement LIKE :q ESCAPE '\\' "
+        "OR e.description LIKE :q ESCAPE '\\')");
+    bind("q", "%" + escaped + "%");
+  }
+  const bool sees_all = reader.has(domain::Role::security_compliance) || reader.has(domain::Role::legal) ||
+                        reader.has(domain::Role::ceo) || reader.has(domain::Role::cfo) ||
+                        reader.has(domain::Role::auditor) || reader.has(domain::Role::admin);
+  if (!sees_all) {
+    add("(EXISTS (SELECT 1 FROM exception_access a WHERE a.exception_id = e.id AND a.email = :me) "
+        "OR e.department IN (SELECT name FROM departments WHERE head_email = :me) "
+        "OR e.policy_id IN (SELECT id FROM policies WHERE owner_email = :me) "
+        "OR e.policy_id IN (SELECT policy_id FROM policy_maintainers WHERE email = :me))");
+    bind("me", reader.email);
+  }
+  if (f.before_id) {
+    add("e.id < :before");
+    q.numbers.push_back(*f.before_id);
+    q.number_names.push_back("before");
+  }
+  q.numbers.push_back(f.limit + 1);
+  q.number_names.push_back("limit");
+  q.sql = select_exceptions() + where + " ORDER BY e.id DESC LIMIT :limit";
+  return q;
+}
+
+}  // namespace waiver::store

@@ -1,0 +1,43 @@
+// Mapping between exception requests and their rows, and the SQL that reads and writes them.
+#pragma once
+#include <soci/soci.h>
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "app/ports.hpp"
+
+namespace waiver::store {
+
+// The columns of `exceptions` as bindable values (they must outlive the statement).
+struct ExceptionRow {
+  std::string ref, status, requester_email, policy_id, title, requirement, description, alternative,
+      justification, resources, scope, controls_json, links_json, approvals_json, frameworks_json,
+      action_plan, invitations_json, closed_reason, created_at, updated_at;
+  std::optional<std::string> department, type, data_classification, start_on, end_on, implications,
+      risk_level, decision_end_on, appeal_json, submitted_at, decided_at, denied_at;
+  std::optional<long long> likelihood, impact, parent_id;
+  long long max_days = 0, matrix_version = 0, version = 1;
+};
+
+ExceptionRow to_row(const domain::ExceptionRequest& r);
+void bind_row(soci::details::prepare_temp_type& prep, ExceptionRow& row);
+const std::string& insert_exception_sql();
+const std::string& update_exception_sql();  // binds also :id and :previous (the old version)
+// SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended.
+const std::string& select_exceptions();
+domain::ExceptionRequest request_from_row(const soci::row& r);
+app::AuditEvent event_from_row(const soci::row& r);
+
+struct ListQuery {
+  std::string sql;
+  std::vector<std::string> values, names;
+  std::vector<long long> numbers;
+  std::vector<std::string> number_names;
+};
+
+// The register query: filters, what the reader may see, newest first, limit + 1 rows.
+ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader);
+
+}  // namespace waiver::store

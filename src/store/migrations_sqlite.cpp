@@ -1,0 +1,143 @@
+#include "store/migrations.hpp"
+
+#include <array>
+
+namespace waiver::store {
+namespace {
+
+constexpr std::string_view kInitial = R"sql(
+CREATE TABLE users (
+  email TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  department TEXT,
+  roles TEXT NOT NULL DEFAULT '',
+  password_hash TEXT,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE departments (
+  name TEXT PRIMARY KEY,
+  head_email TEXT REFERENCES users(email)
+);
+CREATE TABLE policies (
+  id TEXT PRIMARY KEY,
+  title TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  owner_email TEXT NOT NULL REFERENCES users(email)
+);
+CREATE TABLE policy_maintainers (
+  policy_id TEXT NOT NULL REFERENCES policies(id) ON DELETE CASCADE,
+  email TEXT NOT NULL REFERENCES users(email),
+  PRIMARY KEY (policy_id, email)
+);
+CREATE INDEX policy_maintainers_email ON policy_maintainers(email);
+CREATE TABLE matrix_versions (
+  version INTEGER PRIMARY KEY,
+  document TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE api_tokens (
+  id INTEGER PRIMARY KEY,
+  user_email TEXT NOT NULL REFERENCES users(email),
+  name TEXT NOT NULL,
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT,
+  last_used_at TEXT
+);
+CREATE TABLE ref_counters (
+  year INTEGER PRIMARY KEY,
+  last INTEGER NOT NULL
+);
+CREATE TABLE exceptions (
+  id INTEGER PRIMARY KEY,
+  ref TEXT NOT NULL UNIQUE,
+  status TEXT NOT NULL,
+  requester_email TEXT NOT NULL REFERENCES users(email),
+  department TEXT,
+  policy_id TEXT NOT NULL REFERENCES policies(id),
+  title TEXT NOT NULL,
+  requirement TEXT NOT NULL DEFAULT '',
+  type TEXT,
+  data_classification TEXT,
+  description TEXT NOT NULL DEFAULT '',
+  alternative TEXT NOT NULL DEFAULT '',
+  justification TEXT NOT NULL DEFAULT '',
+  resources TEXT NOT NULL DEFAULT '',
+  scope TEXT NOT NULL DEFAULT '',
+  likelihood INTEGER,
+  impact INTEGER,
+  controls_json TEXT NOT NULL DEFAULT '[]',
+  start_on TEXT,
+  end_on TEXT,
+  links_json TEXT NOT NULL DEFAULT '[]',
+  max_days INTEGER NOT NULL DEFAULT 0,
+  matrix_version INTEGER NOT NULL DEFAULT 0,
+  approvals_json TEXT NOT NULL DEFAULT '[]',
+  implications TEXT,
+  frameworks_json TEXT NOT NULL DEFAULT '[]',
+  risk_level TEXT,
+  decision_end_on TEXT,
+  action_plan TEXT NOT NULL DEFAULT '',
+  appeal_json TEXT,
+  invitations_json TEXT NOT NULL DEFAULT '[]',
+  closed_reason TEXT NOT NULL DEFAULT '',
+  parent_id INTEGER REFERENCES exceptions(id),
+  version INTEGER NOT NULL,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  submitted_at TEXT,
+  decided_at TEXT,
+  denied_at TEXT
+);
+CREATE INDEX exceptions_status ON exceptions(status);
+CREATE INDEX exceptions_policy ON exceptions(policy_id);
+CREATE INDEX exceptions_department ON exceptions(department);
+CREATE INDEX exceptions_requester ON exceptions(requester_email);
+CREATE INDEX exceptions_end ON exceptions(status, decision_end_on);
+CREATE INDEX exceptions_parent ON exceptions(parent_id);
+CREATE TABLE exception_access (
+  exception_id INTEGER NOT NULL REFERENCES exceptions(id),
+  email TEXT NOT NULL,
+  PRIMARY KEY (email, exception_id)
+) WITHOUT ROWID;
+CREATE TABLE exception_notes (
+  id INTEGER PRIMARY KEY,
+  exception_id INTEGER NOT NULL REFERENCES exceptions(id),
+  kind TEXT NOT NULL,
+  by_email TEXT NOT NULL,
+  body TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX exception_notes_exception ON exception_notes(exception_id, kind);
+CREATE TABLE audit_events (
+  id INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  action TEXT NOT NULL,
+  entity_type TEXT NOT NULL,
+  entity_id TEXT NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
+  before TEXT NOT NULL DEFAULT '',
+  after TEXT NOT NULL DEFAULT '',
+  data TEXT NOT NULL DEFAULT '',
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX audit_events_entity ON audit_events(entity_type, entity_id);
+CREATE TABLE audit_head (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  events INTEGER NOT NULL,
+  hash TEXT NOT NULL
+)
+)sql";
+
+constexpr std::array kMigrations{
+    Migration{1, "initial schema", kInitial},
+};
+
+}  // namespace
+
+std::span<const Migration> sqlite_migrations() { return kMigrations; }
+
+}  // namespace waiver::store

@@ -1,0 +1,57 @@
+// SOCI conversions for std::optional, and integer reads that work on both engines.
+#pragma once
+#include <soci/soci.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+
+namespace soci {
+
+template <typename T>
+struct type_conversion<std::optional<T>> {
+  using base_type = T;
+  static void from_base(const T& in, indicator ind, std::optional<T>& out) {
+    if (ind == i_null)
+      out.reset();
+    else
+      out = in;
+  }
+  static void to_base(const std::optional<T>& in, T& out, indicator& ind) {
+    if (in) {
+      out = *in;
+      ind = i_ok;
+    } else {
+      out = T{};
+      ind = i_null;
+    }
+  }
+};
+
+}  // namespace soci
+
+namespace waiver::store {
+
+// Through soci::row, an integer column is int on SQLite and long long on PostgreSQL.
+inline std::optional<std::int64_t> int_at(const soci::row& r, const std::string& name) {
+  if (r.get_indicator(name) == soci::i_null) return std::nullopt;
+  switch (r.get_properties(name).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(name);
+    case soci::dt_long_long: return r.get<long long>(name);
+    case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(name));
+    case soci::dt_double: return static_cast<std::int64_t>(r.get<double>(name));
+    default: return std::stoll(r.get<std::string>(name));
+  }
+}
+
+inline std::string text_at(const soci::row& r, const std::string& name) {
+  if (r.get_indicator(name) == soci::i_null) return {};
+  return r.get<std::string>(name);
+}
+
+inline std::optional<std::string> opt_text_at(const soci::row& r, const std::string& name) {
+  if (r.get_indicator(name) == soci::i_null) return std::nullopt;
+  return r.get<std::string>(name);
+}
+
+}  // namespace waiver::store

@@ -1,0 +1,550 @@
+#include "store/sql_store.hpp"
+
+#include <soci/soci.h>
+#include <soci/sqlite3/soci-sqlite3.h>
+
+#include <mutex>
+#include <set>
+#include <stdexcept>
+
+#include "app/organisation_json.hpp"
+#include "app/request_json.hpp"
+#include "store/audit_chain.hpp"
+#include "store/exception_rows.hpp"
+#include "store/migrations.hpp"
+#include "store/soci_types.hpp"
+
+namespace waiver::store {
+namespace {
+
+using app::AuditEvent;
+using app::AuditRecord;
+using domain::format_instant;
+using nlohmann::json;
+
+std::vector<std::string> split_statements(std::string_view sql) {
+  std::vector<std::string> out;
+  std::size_t start = 0;
+  while (start < sql.size()) {
+    auto end = sql.find(";\n", start);
+    if (end == std::string_view::npos) end = sql.size();
+    auto stmt = std::string(sql.substr(start, end - start));
+    if (stmt.find_first_not_of(" \t\r\n") != std::string::npos) out.push_back(stmt);
+    start = end + 2;
+  }
+  return out;
+}
+
+std::string roles_text(const std::set<domain::Role>& roles) {
+  std::string out;
+  for (auto r : roles) {
+    if (!out.empty()) out += ",";
+    out += domain::to_string(r);
+  }
+  return out;
+}
+
+std::set<domain::Role> roles_from(const std::string& text) {
+  std::set<domain::Role> out;
+  std::size_t start = 0;
+  while (start <= text.size()) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (auto r = domain::from_string<domain::Role>(text.substr(start, end - start))) out.insert(*r);
+    start = end + 1;
+  }
+  return out;
+}
+
+class SqlUnitOfWork final : public app::UnitOfWork {
+ public:
+  SqlUnitOfWork(soci::connection_pool& pool, std::unique_lock<std::mutex> writer)
+      : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), writer_(std::move(writer)) {
+    sql_ << (writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+  }
+  ~SqlUnitOfWork() override {
+    if (!done_) {
+      try {
+        sql_ << "ROLLBACK";
+      } catch (...) {
+      }
+    }
+    pool_.give_back(pos_);
+  }
+
+  void commit() override {
+    sql_ << "COMMIT";
+    done_ = true;
+  }
+
+  std::optional<domain::User> user(const std::string& email) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT email, name, department, roles FROM users WHERE email = :email",
+         soci::use(email, "email"));
+    for (const auto& r : rs)
+      return domain::User{text_at(r, "email"), text_at(r, "name"), text_at(r, "department"),
+                          roles_from(text_at(r, "roles"))};
+    return std::nullopt;
+  }
+
+  std::optional<domain::Actor> actor(const std::string& email) override {
+    auto u = user(email);
+    if (!u) return std::nullopt;
+    domain::Actor a{u->email, u->name, u->department, u->roles, {}, {}, {}};
+    auto collect = [&](const char* query, std::set<std::string>& into) {
+      soci::rowset<std::string> rs = (sql_.prepare << query, soci::use(email, "email"));
+      for (const auto& v : rs) into.insert(v);
+    };
+    collect("SELECT name FROM departments WHERE head_email = :email", a.heads);
+    collect("SELECT id FROM policies WHERE owner_email = :email", a.owns);
+    collect("SELECT policy_id FROM policy_maintainers WHERE email = :email", a.maintains);
+    return a;
+  }
+
+  std::optional<domain::Policy> policy(const std::string& id) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, title, kind, owner_email FROM policies WHERE id = :id",
+         soci::use(id, "id"));
+    for (const auto& r : rs) {
+      domain::Policy p{
+          text_at(r, "id"),
+          text_at(r, "title"),
+          domain::from_string<domain::PolicyKind>(text_at(r, "kind")).value_or(domain::PolicyKind::policy),
+          text_at(r, "owner_email"),
+          {}};
+      soci::rowset<std::string> ms =
+          (sql_.prepare << "SELECT email FROM policy_maintainers WHERE policy_id = :id ORDER BY email",
+           soci::use(id, "id"));
+      for (const auto& m : ms) p.maintainers.push_back(m);
+      return p;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<domain::Department> department(const std::string& name) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT name, head_email FROM departments WHERE name = :name",
+         soci::use(name, "name"));
+    for (const auto& r : rs) return domain::Department{text_at(r, "name"), text_at(r, "head_email")};
+    return std::nullopt;
+  }
+
+  std::vector<std::string> role_members(domain::Role role) override {
+    // Roles are a short comma list; the pattern is anchored on commas.
+    const std::string pattern = "%," + std::string(domain::to_string(role)) + ",%";
+    std::vector<std::string> out;
+    soci::rowset<std::string> rs =
+        (sql_.prepare << "SELECT email FROM users WHERE ',' || roles || ',' LIKE :p ORDER BY email",
+         soci::use(pattern, "p"));
+    for (const auto& e : rs) out.push_back(e);
+    return out;
+  }
+
+  std::vector<std::string> user_emails() override {
+    std::vector<std::string> out;
+    soci::rowset<std::string> rs = (sql_.prepare << "SELECT email FROM users ORDER BY email");
+    for (const auto& e : rs) out.push_back(e);
+    return out;
+  }
+
+  std::optional<app::StoredMatrix> matrix() override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT version, document FROM matrix_versions ORDER BY version DESC LIMIT 1");
+    for (const auto& r : rs) {
+      auto m = app::matrix_from_json(json::parse(text_at(r, "document")));
+      if (!m) throw std::runtime_error("the stored matrix is invalid");
+      return app::StoredMatrix{*m, *int_at(r, "version")};
+    }
+    return std::nullopt;
+  }
+
+  domain::Organisation organisation() override {
+    domain::Organisation org;
+    {
+      soci::rowset<soci::row> rs =
+          (sql_.prepare << "SELECT email, name, department, roles FROM users ORDER BY email");
+      for (const auto& r : rs)
+        org.users.push_back({text_at(r, "email"), text_at(r, "name"), text_at(r, "department"),
+                             roles_from(text_at(r, "roles"))});
+    }
+    {
+      soci::rowset<soci::row> rs = (sql_.prepare << "SELECT name, head_email FROM departments ORDER BY name");
+      for (const auto& r : rs) org.departments.push_back({text_at(r, "name"), text_at(r, "head_email")});
+    }
+    std::vector<std::string> ids;
+    {
+      soci::rowset<std::string> rs = (sql_.prepare << "SELECT id FROM policies ORDER BY id");
+      for (const auto& id : rs) ids.push_back(id);
+    }
+    for (const auto& id : ids) org.policies.push_back(*policy(id));
+    if (auto m = matrix()) org.matrix = m->matrix;
+    return org;
+  }
+
+  std::string import_organisation(const domain::Organisation& org) override {
+    const std::string now = format_instant(domain::Instant{std::time(nullptr)});
+    int matrix_changed = 0;
+    for (const auto& u : org.users) {
+      const std::string roles = roles_text(u.roles);
+      const std::optional<std::string> dep =
+          u.department.empty() ? std::nullopt : std::optional<std::string>(u.department);
+      sql_ << "INSERT INTO users (email, name, department, roles, created_at) "
+              "VALUES (:email, :name, :department, :roles, :now) "
+              "ON CONFLICT (email) DO UPDATE SET name = excluded.name, "
+              "department = excluded.department, roles = excluded.roles",
+          soci::use(u.email, "email"), soci::use(u.name, "name"), soci::use(dep, "department"),
+          soci::use(roles, "roles"), soci::use(now, "now");
+    }
+    for (const auto& d : org.departments) {
+      const std::optional<std::string> head =
+          d.head.empty() ? std::nullopt : std::optional<std::string>(d.head);
+      sql_ << "INSERT INTO departments (name, head_email) VALUES (:name, :head) "
+              "ON CONFLICT (name) DO UPDATE SET head_email = excluded.head_email",
+          soci::use(d.name, "name"), soci::use(head, "head");
+    }
+    for (const auto& p : org.policies) {
+      const std::string kind(domain::to_string(p.kind));
+      sql_ << "INSERT INTO policies (id, title, kind, owner_email) VALUES (:id, :title, :kind, :owner) "
+              "ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind, "
+              "owner_email = excluded.owner_email",
+          soci::use(p.id, "id"), soci::use(p.title, "title"), soci::use(kind, "kind"),
+          soci::use(p.owner, "owner");
+      sql_ << "DELETE FROM policy_maintainers WHERE policy_id = :id", soci::use(p.id, "id");
+      for (const auto& m : p.maintainers)
+        sql_ << "INSERT INTO policy_maintainers (policy_id, email) VALUES (:id, :email) "
+                "ON CONFLICT DO NOTHING",
+            soci::use(p.id, "id"), soci::use(m, "email");
+    }
+    if (org.matrix) {
+      const std::string doc = app::to_json(*org.matrix).dump();
+      auto current = matrix();
+      if (!current || app::to_json(current->matrix).dump() != doc) {
+        const long long version = current ? current->version + 1 : 1;
+        sql_ << "INSERT INTO matrix_versions (version, document, created_at) VALUES (:v, :doc, :now)",
+            soci::use(version, "v"), soci::use(doc, "doc"), soci::use(now, "now");
+        matrix_changed = static_cast<int>(version);
+      }
+    }
+    json summary{{"users", org.users.size()},
+                 {"departments", org.departments.size()},
+                 {"policies", org.policies.size()}};
+    if (matrix_changed) summary["matrix_version"] = matrix_changed;
+    return summary.dump();
+  }
+
+  void set_password_hash(const std::string& email, const std::string& hash) override {
+    sql_ << "UPDATE users SET password_hash = :h WHERE email = :email", soci::use(hash, "h"),
+        soci::use(email, "email");
+  }
+
+  app::Id add_token(const std::string& email, const std::string& name, const std::string& token_hash,
+                    domain::Instant now) override {
+    long long id = 0;
+    const std::string at = format_instant(now);
+    sql_ << "INSERT INTO api_tokens (user_email, name, token_hash, created_at) "
+            "VALUES (:email, :name, :hash, :now) RETURNING id",
+        soci::use(email, "email"), soci::use(name, "name"), soci::use(token_hash, "hash"),
+        soci::use(at, "now"), soci::into(id);
+    return id;
+  }
+
+  std::optional<app::ApiToken> token_by_hash(const std::string& token_hash, domain::Instant now) override {
+    const std::string at = format_instant(now);
+    soci::rowset<soci::row> rs = (sql_.prepare << "SELECT id, user_email, name, expires_at FROM api_tokens "
+                                                  "WHERE token_hash = :hash AND revoked_at IS NULL "
+                                                  "AND (expires_at IS NULL OR expires_at > :now)",
+                                  soci::use(token_hash, "hash"), soci::use(at, "now"));
+    for (const auto& r : rs) {
+      app::ApiToken t{*int_at(r, "id"), text_at(r, "user_email"), text_at(r, "name"), std::nullopt};
+      if (auto e = opt_text_at(r, "expires_at")) t.expires_at = domain::parse_instant(*e);
+      return t;
+    }
+    return std::nullopt;
+  }
+
+  std::optional<domain::ExceptionRequest> find(app::Id id) override {
+    const long long key = id;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << select_exceptions() + " WHERE e.id = :id", soci::use(key, "id"));
+    for (const auto& r : rs) return request_from_row(r);
+    return std::nullopt;
+  }
+
+  std::optional<domain::ExceptionRequest> find_by_ref(const std::string& ref) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << select_exceptions() + " WHERE e.ref = :ref", soci::use(ref, "ref"));
+    for (const auto& r : rs) return request_from_row(r);
+    return std::nullopt;
+  }
+
+  void insert(domain::ExceptionRequest& r) override {
+    const long long year = domain::year_of(domain::date_of(r.created_at));
+    long long seq = 0;
+    sql_ << "INSERT INTO ref_counters (year, last) VALUES (:y, 1) "
+            "ON CONFLICT (year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
+        soci::use(year, "y"), soci::into(seq);
+    char ref[32];
+    std::snprintf(ref, sizeof ref, "EXC-%04lld-%04lld", year, seq);
+    r.ref = ref;
+    ExceptionRow row = to_row(r);
+    long long id = 0;
+    auto prep = (sql_.prepare << insert_exception_sql());
+    bind_row(prep, row);
+    prep, soci::into(id);
+    soci::statement st(prep);
+    st.execute(true);
+    r.id = id;
+    write_access(r);
+  }
+
+  bool update(const domain::ExceptionRequest& r) override {
+    ExceptionRow row = to_row(r);
+    long long id = r.id;
+    long long previous = r.version - 1;
+    auto prep = (sql_.prepare << update_exception_sql());
+    bind_row(prep, row);
+    prep, soci::use(id, "id"), soci::use(previous, "previous");
+    soci::statement st(prep);
+    st.execute(true);
+    if (st.get_affected_rows() != 1) return false;
+    write_access(r);
+    return true;
+  }
+
+  void add_note(app::Id request, const std::string& kind, const domain::Note& note) override {
+    const long long id = request;
+    const std::string at = format_instant(note.at);
+    sql_ << "INSERT INTO exception_notes (exception_id, kind, by_email, body, at) "
+            "VALUES (:id, :kind, :by, :body, :at)",
+        soci::use(id, "id"), soci::use(kind, "kind"), soci::use(note.by, "by"), soci::use(note.body, "body"),
+        soci::use(at, "at");
+  }
+
+  std::vector<domain::Note> notes(app::Id request, const std::string& kind) override {
+    const long long id = request;
+    std::vector<domain::Note> out;
+    soci::rowset<soci::row> rs = (sql_.prepare << "SELECT by_email, body, at FROM exception_notes "
+                                                  "WHERE exception_id = :id AND kind = :kind ORDER BY id",
+                                  soci::use(id, "id"), soci::use(kind, "kind"));
+    for (const auto& r : rs)
+      out.push_back({text_at(r, "by_email"), text_at(r, "body"),
+                     domain::parse_instant(text_at(r, "at")).value_or(domain::Instant{})});
+    return out;
+  }
+
+  std::vector<domain::ExceptionRequest> list(const app::ListFilter& f, const domain::Actor& reader) override {
+    ListQuery q = list_query(f, reader);
+    auto prep = (sql_.prepare << q.sql);
+    for (std::size_t i = 0; i < q.values.size(); ++i) prep, soci::use(q.values[i], q.names[i]);
+    for (std::size_t i = 0; i < q.numbers.size(); ++i) prep, soci::use(q.numbers[i], q.number_names[i]);
+    soci::rowset<soci::row> rs(prep);
+    std::vector<domain::ExceptionRequest> out;
+    for (const auto& r : rs) out.push_back(request_from_row(r));
+    return out;
+  }
+
+  std::vector<app::Id> due_for_expiry(domain::Date today) override {
+    const std::string d = domain::format_date(today);
+    std::vector<app::Id> out;
+    soci::rowset<long long> rs =
+        (sql_.prepare
+             << "SELECT id FROM exceptions WHERE status = 'active' AND decision_end_on < :d ORDER BY id",
+         soci::use(d, "d"));
+    for (auto id : rs) out.push_back(id);
+    return out;
+  }
+
+  void append(const AuditRecord& rec) override {
+    long long events = 0;
+    std::string head = kGenesisHash;
+    soci::indicator ind = soci::i_null;
+    sql_ << "SELECT events, hash FROM audit_head WHERE id = 1", soci::into(events, ind), soci::into(head);
+    if (ind == soci::i_null) {
+      events = 0;
+      head = kGenesisHash;
+    }
+    AuditEvent e{events + 1, rec, head, {}};
+    e.hash = chain_hash(e);
+    const long long id = e.id;
+    const std::string at = format_instant(rec.at);
+    sql_ << "INSERT INTO audit_events (id, at, actor, action, entity_type, entity_id, ref, before, after, "
+            "data, prev_hash, hash) VALUES (:id, :at, :actor, :action, :etype, :eid, :ref, :before, "
+            ":after, :data, :prev, :hash)",
+        soci::use(id, "id"), soci::use(at, "at"), soci::use(rec.actor, "actor"),
+        soci::use(rec.action, "action"), soci::use(rec.entity_type, "etype"), soci::use(rec.entity_id, "eid"),
+        soci::use(rec.ref, "ref"), soci::use(rec.before, "before"), soci::use(rec.after, "after"),
+        soci::use(rec.data, "data"), soci::use(e.prev_hash, "prev"), soci::use(e.hash, "hash");
+    sql_ << "INSERT INTO audit_head (id, events, hash) VALUES (1, :n, :h) "
+            "ON CONFLICT (id) DO UPDATE SET events = excluded.events, hash = excluded.hash",
+        soci::use(id, "n"), soci::use(e.hash, "h");
+  }
+
+  std::vector<AuditEvent> events_of(const std::string& type, const std::string& id) override {
+    std::vector<AuditEvent> out;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT * FROM audit_events WHERE entity_type = :t AND entity_id = :id ORDER BY id",
+         soci::use(type, "t"), soci::use(id, "id"));
+    for (const auto& r : rs) out.push_back(event_from_row(r));
+    return out;
+  }
+
+  soci::session& session() { return sql_; }
+
+ private:
+  void write_access(const domain::ExceptionRequest& r) {
+    std::set<std::string> people{r.requester};
+    for (const auto& s : r.approvals) {
+      people.insert(s.eligible.begin(), s.eligible.end());
+      if (!s.by.empty()) people.insert(s.by);
+    }
+    for (const auto& i : r.invitations) people.insert(i.email);
+    const long long id = r.id;
+    sql_ << "DELETE FROM exception_access WHERE exception_id = :id", soci::use(id, "id");
+    std::string email;
+    soci::statement st =
+        (sql_.prepare << "INSERT INTO exception_access (exception_id, email) VALUES (:id, :email)",
+         soci::use(id, "id"), soci::use(email, "email"));
+    for (const auto& p : people) {
+      email = p;
+      st.execute(true);
+    }
+  }
+
+  soci::connection_pool& pool_;
+  std::size_t pos_;
+  soci::session& sql_;
+  std::unique_lock<std::mutex> writer_;
+  bool done_ = false;
+};
+
+class SqlStore final : public app::Store {
+ public:
+  SqlStore(const DatabaseUrl& url, const StoreOptions& options) : pool_(options.pool_size) {
+    for (std::size_t i = 0; i < options.pool_size; ++i) {
+      auto& s = pool_.at(i);
+      s.open(*soci::factory_sqlite3(), "db=" + url.target + " timeout=30");
+      s << "PRAGMA busy_timeout = 30000";
+      s << "PRAGMA foreign_keys = ON";
+      if (i == 0) {
+        std::string mode;
+        s << "PRAGMA journal_mode = WAL", soci::into(mode);
+      }
+      s << "PRAGMA synchronous = FULL";
+    }
+    if (options.migrate) migrate();
+  }
+
+  std::unique_ptr<app::UnitOfWork> begin_write() override {
+    return std::make_unique<SqlUnitOfWork>(pool_, std::unique_lock<std::mutex>(writer_));
+  }
+  std::unique_ptr<app::UnitOfWork> begin_read() override {
+    return std::make_unique<SqlUnitOfWork>(pool_, std::unique_lock<std::mutex>());
+  }
+
+  app::VerifyResult verify_audit() override {
+    ChainVerifier verifier;
+    long long events = 0;
+    std::string head = kGenesisHash;
+    export_audit([&](const AuditEvent& e) { verifier.feed(e); },
+                 [&](soci::session& sql) {
+                   soci::indicator ind = soci::i_null;
+                   sql << "SELECT events, hash FROM audit_head WHERE id = 1", soci::into(events, ind),
+                       soci::into(head);
+                   if (ind == soci::i_null) {
+                     events = 0;
+                     head = kGenesisHash;
+                   }
+                 });
+    return verifier.finish(events, head);
+  }
+
+  void export_audit(const std::function<void(const AuditEvent&)>& sink) override {
+    export_audit(sink, [](soci::session&) {});
+  }
+
+ private:
+  void export_audit(const std::function<void(const AuditEvent&)>& sink,
+                    const std::function<void(soci::session&)>& also) {
+    auto pos = pool_.lease();
+    auto& sql = pool_.at(pos);
+    try {
+      sql << "BEGIN";
+      {
+        soci::rowset<soci::row> rs = (sql.prepare << "SELECT * FROM audit_events ORDER BY id");
+        for (const auto& r : rs) sink(event_from_row(r));
+      }
+      also(sql);
+      sql << "COMMIT";
+    } catch (...) {
+      try {
+        sql << "ROLLBACK";
+      } catch (...) {
+      }
+      pool_.give_back(pos);
+      throw;
+    }
+    pool_.give_back(pos);
+  }
+
+  void migrate() {
+    std::unique_lock<std::mutex> lock(writer_);
+    auto& sql = pool_.at(0);
+    sql << "BEGIN IMMEDIATE";
+    try {
+      sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
+             "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
+      int current = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
+      if (ind == soci::i_null) current = 0;
+      const auto all = sqlite_migrations();
+      if (current > all.back().version)
+        throw std::runtime_error("the database schema (version " + std::to_string(current) +
+                                 ") is newer than this waiver knows (" + std::to_string(all.back().version) +
+                                 ")");
+      for (const auto& m : all) {
+        if (m.version <= current) continue;
+        for (const auto& stmt : split_statements(m.sql)) sql << stmt;
+        const std::string now = format_instant(domain::Instant{std::time(nullptr)});
+        const std::string name(m.name);
+        sql << "INSERT INTO schema_migrations (version, name, applied_at) VALUES (:v, :n, :t)",
+            soci::use(m.version, "v"), soci::use(name, "n"), soci::use(now, "t");
+      }
+      sql << "COMMIT";
+    } catch (...) {
+      try {
+        sql << "ROLLBACK";
+      } catch (...) {
+      }
+      throw;
+    }
+  }
+
+  soci::connection_pool pool_;
+  std::mutex writer_;
+};
+
+}  // namespace
+
+tl::expected<DatabaseUrl, std::string> parse_database_url(const std::string& url) {
+  if (url.starts_with("sqlite://")) {
+    std::string path = url.substr(9);
+    if (path.empty()) return tl::unexpected<std::string>("the SQLite URL names no file: " + url);
+    return DatabaseUrl{DatabaseUrl::Engine::sqlite, path};
+  }
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
+    return tl::unexpected<std::string>(
+        "PostgreSQL is not supported by this build yet; use sqlite:///path/to/waiver.db");
+  return tl::unexpected<std::string>("unknown database URL '" + url +
+                                     "': use sqlite:///abs/path.db or sqlite://relative.db");
+}
+
+std::unique_ptr<app::Store> open_store(const DatabaseUrl& url, const StoreOptions& options) {
+  try {
+    return std::make_unique<SqlStore>(url, options);
+  } catch (const soci::soci_error& e) {
+    throw std::runtime_error("cannot open the database " + url.target + ": " + e.get_error_message());
+  }
+}
+
+}  // namespace waiver::store

@@ -1,0 +1,33 @@
+// The store over SOCI: SQLite today (WAL, foreign keys on); PostgreSQL follows on the same code.
+#pragma once
+#include <memory>
+#include <string>
+
+#include "app/ports.hpp"
+
+namespace waiver::store {
+
+struct DatabaseUrl {
+  enum class Engine { sqlite, postgresql } engine = Engine::sqlite;
+  std::string target;  // a file path for SQLite, a connection string for PostgreSQL
+};
+
+// sqlite:///abs/path.db, sqlite://relative.db, postgresql://user@host:port/dbname.
+tl::expected<DatabaseUrl, std::string> parse_database_url(const std::string& url);
+
+struct StoreOptions {
+  std::size_t pool_size = 8;
+  bool migrate = true;  // run pending migrations on open
+};
+
+// Opens (creating the file if needed) and migrates. Throws std::runtime_error with a one-line
+// reason when the database cannot be opened or migrated.
+std::unique_ptr<app::Store> open_store(const DatabaseUrl& url, const StoreOptions& options = {});
+
+// The current schema version and the newest this build knows.
+struct SchemaState {
+  int current = 0;
+  int latest = 0;
+};
+
+}  // namespace waiver::store
