@@ -251,6 +251,9 @@ Outcome<std::vector<AuditEvent>> request_events(Services& s, const Actor& a, con
 }
 
 Outcome<RequestView> edit_request(Services& s, const Actor& a, const ActionInput& in) {
+  // Field names and types are checked before the request is looked up.
+  domain::RequestContent probe;
+  if (auto ok = apply_content(probe, in.body); !ok) return fail(Error::from(ok.error()));
   return act(
       s, a, in, "edit", [&](ExceptionRequest& r, UnitOfWork& uow, Instant, json& data) -> Outcome<void> {
         domain::RequestContent content = r.content;

@@ -1,6 +1,8 @@
 // Matching a plain request against the route table, and the safety net around every handler.
 #include <spdlog/spdlog.h>
 
+#include <nlohmann/json.hpp>
+
 #include <stdexcept>
 
 #include "http/problem.hpp"
@@ -39,18 +41,27 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
   try {
     if (!req.path.starts_with(kBase))
       return problem(app::Error::Kind::not_found, "no such resource: the API lives under /api/v1");
+    if (req.malformed_query)
+      return problem(app::Error::Kind::bad_request, "the query string is malformed (bad percent-encoding)");
     const std::string_view rest = std::string_view(req.path).substr(kBase.size());
-    bool path_known = false;
+    std::string allowed;  // the methods the path has, for 405
     for (const auto& route : routes()) {
       if (!match(route.pattern, rest, req.params)) continue;
-      path_known = true;
-      if (req.method != route.method) continue;
-      return route.handler(ctx, req);
+      if (req.method == route.method) return route.handler(ctx, req);
+      if (allowed.find(route.method) == std::string::npos)
+        allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
     }
-    if (path_known) {
+    if (!allowed.empty()) {
+      // problem() knows no 405: its body's status and title are set to match the answer.
       auto r =
           problem(app::Error::Kind::bad_request, "method " + req.method + " is not allowed on " + req.path);
+      auto body = nlohmann::json::parse(r.body);
+      body["status"] = 405;
+      body["title"] = "Method not allowed";
+      body["type"] = "https://waiver.dev/problems/method-not-allowed";
       r.status = 405;
+      r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+      r.headers.emplace_back("Allow", allowed);
       return r;
     }
     return problem(app::Error::Kind::not_found, "no such resource: " + req.path);

@@ -13,6 +13,7 @@ struct HttpRequest {
   std::string path;
   std::map<std::string, std::string> params;  // from the route pattern
   std::multimap<std::string, std::string> query;
+  bool malformed_query = false;                // the query string could not be decoded
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
 

@@ -33,9 +33,11 @@ HttpRequest plain(const restinio::request_handle_t& req) {
   const auto& h = req->header();
   r.method = h.method().c_str();
   r.path = std::string(h.path());
-  auto query = restinio::try_parse_query<restinio::parse_query_traits::javascript_compatible>(h.query());
+  auto query = restinio::try_parse_query<restinio::parse_query_traits::relaxed>(h.query());
   if (query)
     for (const auto& [k, v] : *query) r.query.emplace(std::string(k), std::string(v));
+  else
+    r.malformed_query = true;
   h.for_each_field([&](const restinio::http_header_field_t& f) {
     std::string name = f.name();
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -69,12 +71,13 @@ void serve(Context& ctx, const ServerOptions& options) {
     settings.port(options.port)
         .address(options.host)
         .request_handler([&ctx](const restinio::request_handle_t& req) { return handle(ctx, req); })
-        .incoming_http_msg_limits(restinio::incoming_http_msg_limits_t{}
-                                      .max_url_size(8 * 1024)
-                                      .max_field_name_size(1024)
-                                      .max_field_value_size(16 * 1024)
-                                      .max_field_count(100)
-                                      .max_body_size(ctx.limits.max_body * 4))
+        .incoming_http_msg_limits(
+            restinio::incoming_http_msg_limits_t{}
+                .max_url_size(8 * 1024)
+                .max_field_name_size(1024)
+                .max_field_value_size(16 * 1024)
+                .max_field_count(100)
+                .max_body_size(std::max<std::size_t>(ctx.limits.max_body * 16, 16u << 20)))
         .read_next_http_message_timelimit(std::chrono::seconds(30))
         .write_http_response_timelimit(std::chrono::seconds(30))
         .handle_request_timeout(std::chrono::seconds(60));

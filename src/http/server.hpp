@@ -1,4 +1,6 @@
 // Serving the API over HTTP (RESTinio): the only file that includes the server library.
+// Bodies up to 16 times the API limit are read and answered 413; larger ones close the
+// connection, so a client cannot make the server buffer without bound.
 #pragma once
 #include <cstdint>
 #include <string>

@@ -60,7 +60,12 @@ class SqlUnitOfWork final : public app::UnitOfWork {
  public:
   SqlUnitOfWork(soci::connection_pool& pool, std::unique_lock<std::mutex> writer)
       : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), writer_(std::move(writer)) {
-    sql_ << (writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+    try {
+      sql_ << (writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+    } catch (...) {
+      pool_.give_back(pos_);
+      throw;
+    }
   }
   ~SqlUnitOfWork() override {
     if (!done_) {

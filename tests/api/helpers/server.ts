@@ -1,0 +1,387 @@
+// Starts a real `waiver serve` against a fresh SQLite database for one spec file, and gives the
+// tests an API client per user. Black-box: only the command line and the HTTP API are used.
+import { test, request as playwrightRequest } from '@playwright/test';
+import type { APIRequestContext, APIResponse } from '@playwright/test';
+import { spawn, execFile } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, writeFileSync, rmSync, existsSync, openSync, closeSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createServer } from 'node:net';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** The binary under test: $WAIVER_BIN, else ../../build/waiver relative to tests/api. */
+export const WAIVER_BIN = process.env.WAIVER_BIN
+  ? resolve(process.env.WAIVER_BIN)
+  : resolve(here, '..', '..', '..', 'build', 'waiver');
+
+export const DOMAIN = 'example.com';
+
+/** Short names of the test organisation's people; `who('ana')` is ana@example.com. */
+export const USERS = [
+  'ana', 'bob', 'carol', 'eng.head', 'maint', 'owner', 'sec', 'sec2', 'legal', 'ceo', 'cfo',
+  'auditor', 'admin', 'dpo',
+] as const;
+export type UserName = (typeof USERS)[number];
+export const who = (u: UserName): string => `${u}@${DOMAIN}`;
+
+/**
+ * The organisation every spec file starts from.
+ * - Engineering: ana and bob (employees), eng.head (head).
+ * - Finance: carol (employee, never involved in anything), legal, ceo, cfo, auditor, dpo.
+ * - Security: maint, owner, sec, sec2, admin.
+ * - access-control (policy) and crypto-standard (standard) are owned by owner@, maintained by maint@;
+ *   onboarding-procedure (procedure) likewise.
+ * - Matrix: default department_head / 90 days; device → 365 days; technology, configuration →
+ *   maintainers; RED → legal (role legal) and data_owner (user dpo@); policy crypto-standard →
+ *   an extra `security` slot by role security_compliance (so sec@ and sec2@ are each eligible for
+ *   two slots of such a request: compliance and security).
+ */
+export const ORG_YAML = `users:
+  - {email: ana@example.com, name: Ana Diaz, department: Engineering}
+  - {email: bob@example.com, name: Bob Berg, department: Engineering}
+  - {email: eng.head@example.com, name: Erin Head, department: Engineering}
+  - {email: carol@example.com, name: Carol Cash, department: Finance}
+  - {email: maint@example.com, name: Max Maint, department: Security}
+  - {email: owner@example.com, name: Olga Owner, department: Security}
+  - {email: sec@example.com, name: Sam Ek, department: Security, roles: [security_compliance]}
+  - {email: sec2@example.com, name: Sara Two, department: Security, roles: [security_compliance]}
+  - {email: legal@example.com, name: Lee Gal, department: Finance, roles: [legal]}
+  - {email: ceo@example.com, name: Cee Eo, department: Finance, roles: [ceo]}
+  - {email: cfo@example.com, name: Cef Oh, department: Finance, roles: [cfo]}
+  - {email: auditor@example.com, name: Audrey Tor, department: Finance, roles: [auditor]}
+  - {email: admin@example.com, name: Adam Min, department: Security, roles: [admin]}
+  - {email: dpo@example.com, name: Dee Pee, department: Finance}
+departments:
+  - {name: Engineering, head: eng.head@example.com}
+  - {name: Finance, head: cfo@example.com}
+  - {name: Security, head: admin@example.com}
+policies:
+  - id: access-control
+    title: Access Management Policy
+    kind: policy
+    owner: owner@example.com
+    maintainers: [maint@example.com]
+  - id: crypto-standard
+    title: Cryptography Standard
+    kind: standard
+    owner: owner@example.com
+    maintainers: [maint@example.com]
+  - id: onboarding-procedure
+    title: Onboarding Procedure
+    kind: procedure
+    owner: owner@example.com
+    maintainers: [maint@example.com]
+matrix:
+  default: {first_approval: department_head, max_days: 90}
+  rules:
+    - when: {type: device}
+      set: {max_days: 365}
+    - when: {type: [technology, configuration]}
+      set: {first_approval: maintainers}
+    - when: {data_classification: RED}
+      require:
+        - {slot: legal, role: legal}
+        - {slot: data_owner, user: dpo@example.com}
+    - when: {policy: crypto-standard}
+      require:
+        - {slot: security, role: security_compliance}
+`;
+
+export interface CliResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+export interface ApiResult {
+  status: number;
+  headers: Record<string, string>;
+  /** Parsed JSON body, or undefined when the body is not JSON. */
+  body: any;
+  text: string;
+}
+
+/** Environment for child processes: the caller's, less any WAIVER_* setting that could interfere. */
+function childEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(process.env)) if (!k.startsWith('WAIVER_')) env[k] = v;
+  return { ...env, ...extra };
+}
+
+/** A free TCP port on 127.0.0.1: bind port 0, read it, close, reuse. */
+export async function freePort(): Promise<number> {
+  return await new Promise<number>((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on('error', fail);
+    srv.listen(0, '127.0.0.1', () => {
+      const addr = srv.address();
+      if (addr && typeof addr === 'object') {
+        const port = addr.port;
+        srv.close(() => ok(port));
+      } else {
+        srv.close(() => fail(new Error('no port')));
+      }
+    });
+  });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A thin JSON client for one user (or none) against /api/v1. */
+export class Api {
+  constructor(
+    private readonly ctx: APIRequestContext,
+    private readonly root: () => string,
+    readonly email: string | null,
+    private readonly token: string | null,
+  ) {}
+
+  private headers(extra?: Record<string, string>): Record<string, string> {
+    const h: Record<string, string> = { Accept: 'application/json' };
+    if (this.token !== null) h.Authorization = `Bearer ${this.token}`;
+    return { ...h, ...(extra ?? {}) };
+  }
+
+  private async wrap(r: APIResponse): Promise<ApiResult> {
+    const text = await r.text();
+    let body: any = undefined;
+    try {
+      body = text.length ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: r.status(), headers: r.headers(), body, text };
+  }
+
+  url(path: string): string {
+    return `${this.root()}/api/v1${path}`;
+  }
+
+  async get(path: string, headers?: Record<string, string>): Promise<ApiResult> {
+    return this.wrap(await this.ctx.get(this.url(path), { headers: this.headers(headers) }));
+  }
+
+  /** `data` may be an object (sent as JSON) or a raw string (sent as is, as application/json). */
+  async post(path: string, data?: unknown, headers?: Record<string, string>): Promise<ApiResult> {
+    return this.wrap(
+      await this.ctx.post(this.url(path), {
+        headers: this.headers({ 'Content-Type': 'application/json', ...(headers ?? {}) }),
+        data: data === undefined ? {} : (data as any),
+      }),
+    );
+  }
+
+  async patch(path: string, data: unknown, headers?: Record<string, string>): Promise<ApiResult> {
+    return this.wrap(
+      await this.ctx.patch(this.url(path), {
+        headers: this.headers({ 'Content-Type': 'application/json', ...(headers ?? {}) }),
+        data: data as any,
+      }),
+    );
+  }
+}
+
+export class Waiver {
+  dir = '';
+  db = '';
+  port = 0;
+  base = '';
+  tokens = new Map<string, string>();
+  private child: ChildProcess | null = null;
+  private contexts: APIRequestContext[] = [];
+  private clients = new Map<string, Api>();
+  private logPath = '';
+
+  constructor(readonly orgYaml: string = ORG_YAML) {}
+
+  /** Runs `waiver ARGS --db URL` in the temp folder. */
+  async cli(args: string[], opts: { input?: string; withDb?: boolean } = {}): Promise<CliResult> {
+    const full = opts.withDb === false ? args : [...args, '--db', this.db];
+    return await new Promise<CliResult>((ok) => {
+      const child = execFile(
+        WAIVER_BIN,
+        full,
+        { cwd: this.dir, env: childEnv(), timeout: 60_000, maxBuffer: 64 * 1024 * 1024 },
+        (err, stdout, stderr) => {
+          const code = err ? (typeof (err as any).code === 'number' ? (err as any).code : 1) : 0;
+          ok({ code, stdout: String(stdout), stderr: String(stderr) });
+        },
+      );
+      if (opts.input !== undefined) child.stdin?.end(opts.input);
+      else child.stdin?.end();
+    });
+  }
+
+  private async cliOk(args: string[]): Promise<string> {
+    const r = await this.cli(args);
+    if (r.code !== 0)
+      throw new Error(`waiver ${args.join(' ')} exited ${r.code}: ${r.stderr.trim() || r.stdout.trim()}`);
+    return r.stdout;
+  }
+
+  /** `waiver jobs run --now INSTANT` (e.g. 2027-01-31T00:00:00Z). */
+  async jobsRun(now: string): Promise<CliResult> {
+    return this.cli(['jobs', 'run', '--now', now]);
+  }
+
+  /** `waiver audit verify`. */
+  async auditVerify(): Promise<CliResult> {
+    return this.cli(['audit', 'verify']);
+  }
+
+  async start(): Promise<void> {
+    if (!existsSync(WAIVER_BIN))
+      throw new Error(`waiver binary not found at ${WAIVER_BIN} (set WAIVER_BIN or build it)`);
+    this.dir = mkdtempSync(join(tmpdir(), 'waiver-api-'));
+    // sqlite:///abs/path.db — the scheme's // followed by the absolute path.
+    this.db = `sqlite://${join(this.dir, 'w.db')}`;
+    writeFileSync(join(this.dir, 'org.yaml'), this.orgYaml);
+    await this.cliOk(['init']);
+    await this.cliOk(['import', join(this.dir, 'org.yaml')]);
+    for (const u of USERS) {
+      const out = await this.cliOk(['token', 'create', who(u)]);
+      const token = out.trim();
+      if (!token || /\s/.test(token)) throw new Error(`token create ${who(u)} printed ${JSON.stringify(out)}`);
+      this.tokens.set(u, token);
+    }
+    await this.serve();
+  }
+
+  /** Starts `waiver serve` on a free port and waits for /api/v1/health. */
+  async serve(): Promise<void> {
+    this.port = await freePort();
+    this.base = `http://127.0.0.1:${this.port}`;
+    this.logPath = join(this.dir, 'serve.log');
+    const log = openSync(this.logPath, 'a');
+    const child = spawn(WAIVER_BIN, ['serve', '--listen', `127.0.0.1:${this.port}`, '--db', this.db], {
+      cwd: this.dir,
+      env: childEnv({ WAIVER_BASE_URL: this.base }),
+      stdio: ['ignore', log, log],
+    });
+    this.child = child;
+    closeSync(log);
+    let exited: number | null | undefined = undefined;
+    child.on('exit', (code) => {
+      exited = code;
+    });
+    const deadline = Date.now() + 20_000;
+    let lastErr = '';
+    while (Date.now() < deadline) {
+      if (exited !== undefined)
+        throw new Error(`waiver serve exited (${exited}) before answering:\n${this.serverLog()}`);
+      try {
+        const r = await fetch(`${this.base}/api/v1/health`);
+        if (r.status === 200) return;
+        lastErr = `health answered ${r.status}`;
+      } catch (e) {
+        lastErr = String(e);
+      }
+      await sleep(100);
+    }
+    throw new Error(`waiver serve did not answer /api/v1/health within 20 s (${lastErr}):\n${this.serverLog()}`);
+  }
+
+  /** Kills the server without warning (SIGKILL) and starts a new one on the same database. */
+  async crashAndRestart(): Promise<void> {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await this.serve();
+  }
+
+  /** Runs SQL on the SQLite database with python3's sqlite3 module; rows as arrays. */
+  async sql(query: string): Promise<unknown[][]> {
+    const path = this.db.replace(/^sqlite:\/\//, '');
+    const script =
+      'import sqlite3,sys,json\n' +
+      'c=sqlite3.connect(sys.argv[1])\n' +
+      'r=c.execute(sys.argv[2]).fetchall()\n' +
+      'c.commit()\n' +
+      'print(json.dumps([list(x) for x in r], default=str))\n';
+    return await new Promise((ok, fail) => {
+      execFile('python3', ['-c', script, path, query], { timeout: 30_000 }, (err, stdout, stderr) => {
+        if (err) fail(new Error(`sql failed: ${stderr || err.message}`));
+        else ok(JSON.parse(String(stdout)));
+      });
+    });
+  }
+
+  serverLog(): string {
+    try {
+      return readFileSync(this.logPath, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  }
+
+  /** Whether the server process is still alive (a crash would show here). */
+  alive(): boolean {
+    return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  async stop(): Promise<void> {
+    for (const c of this.contexts) await c.dispose().catch(() => undefined);
+    this.contexts = [];
+    this.clients.clear();
+    const child = this.child;
+    this.child = null;
+    if (child && child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise<void>((r) => child.once('exit', () => r()));
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5_000);
+      await gone;
+      clearTimeout(t);
+    }
+    if (this.dir && !process.env.WAIVER_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
+  }
+
+  private async client(key: string, token: string | null, email: string | null): Promise<Api> {
+    const have = this.clients.get(key);
+    if (have) return have;
+    const ctx = await playwrightRequest.newContext();
+    this.contexts.push(ctx);
+    const api = new Api(ctx, () => this.base, email, token);
+    this.clients.set(key, api);
+    return api;
+  }
+
+  /** An API client signed in as that user. */
+  async as(u: UserName): Promise<Api> {
+    const token = this.tokens.get(u);
+    if (!token) throw new Error(`no token for ${u}`);
+    return this.client(`user:${u}`, token, who(u));
+  }
+
+  /** An API client with no Authorization header. */
+  async anonymous(): Promise<Api> {
+    return this.client('anonymous', null, null);
+  }
+
+  /** An API client with a token the server never issued. */
+  async withToken(token: string): Promise<Api> {
+    return this.client(`token:${token}`, token, null);
+  }
+}
+
+/**
+ * Registers beforeAll/afterAll in the calling spec file: one fresh server and database for the
+ * file (Playwright starts a new one should a failed test restart the worker).
+ */
+export function useWaiver(orgYaml: string = ORG_YAML): Waiver {
+  const w = new Waiver(orgYaml);
+  test.beforeAll(async () => {
+    test.setTimeout(90_000);
+    await w.start();
+  });
+  test.afterAll(async () => {
+    await w.stop();
+  });
+  return w;
+}
