@@ -106,7 +106,8 @@ class Demo {
 
   std::string requester_of(const std::string& id) {
     auto uow = s_.store.begin_read();
-    return uow->find(std::stoll(id))->requester.substr(0, uow->find(std::stoll(id))->requester.find('@'));
+    const std::string email = uow->find(std::stoll(id))->requester;
+    return email.substr(0, email.find('@'));
   }
 
   void at_now() { clock_.set(now_); }

@@ -1,5 +1,7 @@
 #include "store/exception_rows.hpp"
 
+#include <algorithm>
+
 #include "app/request_json.hpp"
 #include "store/soci_types.hpp"
 
@@ -237,6 +239,7 @@ domain::ExceptionRequest request_from_row(const soci::row& r) {
     x.extension_ids.push_back(std::stoll(ext.substr(start, end - start)));
     start = end + 1;
   }
+  std::sort(x.extension_ids.begin(), x.extension_ids.end());  // group_concat has no order
   x.version = int_at(r, "version").value_or(1);
   x.created_at = instant_at(r, "created_at").value_or(domain::Instant{});
   x.updated_at = instant_at(r, "updated_at").value_or(domain::Instant{});

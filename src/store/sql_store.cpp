@@ -135,11 +135,16 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   std::vector<std::string> role_members(domain::Role role) override {
-    // Roles are a short comma list; the pattern is anchored on commas.
-    const std::string pattern = "%," + std::string(domain::to_string(role)) + ",%";
+    // Roles are a short comma list; the pattern is anchored on commas, and the _ in role
+    // names is escaped so that it matches itself only.
+    std::string name(domain::to_string(role));
+    std::string escaped;
+    for (char c : name) escaped += c == '_' ? std::string("\\_") : std::string(1, c);
+    const std::string pattern = "%," + escaped + ",%";
     std::vector<std::string> out;
     soci::rowset<std::string> rs =
-        (sql_.prepare << "SELECT email FROM users WHERE ',' || roles || ',' LIKE :p ORDER BY email",
+        (sql_.prepare
+             << "SELECT email FROM users WHERE ',' || roles || ',' LIKE :p ESCAPE '\\' ORDER BY email",
          soci::use(pattern, "p"));
     for (const auto& e : rs) out.push_back(e);
     return out;
