@@ -1,6 +1,7 @@
 // The use cases against a real SQLite store and a settable clock: the process step by step,
 // each step with exactly one audit event, and the jobs, appeals, paging and tokens.
 #include "app/services.hpp"
+#include "testing/support.hpp"
 
 #include <gtest/gtest.h>
 #include <sodium.h>
@@ -20,27 +21,12 @@ namespace fs = std::filesystem;
 using domain::Status;
 using K = Error::Kind;
 
-class Sodium : public ::testing::Environment {
- public:
-  void SetUp() override { ASSERT_GE(sodium_init(), 0); }
-};
-const auto* const kSodium = ::testing::AddGlobalTestEnvironment(new Sodium);
+const auto* const kSodium = ::testing::AddGlobalTestEnvironment(new waiver::testing::SodiumEnvironment);
 
-class TempDir {
+// A temporary folder of this suite's own.
+class TempDir : public waiver::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "waiver-app-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+  TempDir() : waiver::testing::TempDir("waiver-app") {}
 };
 
 class FakeClock final : public Clock {

@@ -14,6 +14,7 @@
 #include "http/csv.hpp"
 #include "http/server.hpp"
 #include "store/sql_store.hpp"
+#include "testing/support.hpp"
 
 namespace waiver::http {
 namespace {
@@ -21,27 +22,12 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-class Sodium : public ::testing::Environment {
- public:
-  void SetUp() override { ASSERT_GE(sodium_init(), 0); }
-};
-const auto* const kSodium = ::testing::AddGlobalTestEnvironment(new Sodium);
+const auto* const kSodium = ::testing::AddGlobalTestEnvironment(new waiver::testing::SodiumEnvironment);
 
-class TempDir {
+// A temporary folder of this suite's own.
+class TempDir : public waiver::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "waiver-http-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+  TempDir() : waiver::testing::TempDir("waiver-http") {}
 };
 
 class FixedClock final : public app::Clock {

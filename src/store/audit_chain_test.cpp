@@ -1,6 +1,7 @@
 // The audit trail's hash chain on a real SQLite file: appended events verify, and each kind of
 // tampering done behind the store's back (edit, delete, reorder, truncate, head) is detected.
 #include "store/audit_chain.hpp"
+#include "testing/support.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -21,21 +22,10 @@ namespace fs = std::filesystem;
 using app::AuditEvent;
 using app::AuditRecord;
 
-class TempDir {
+// A temporary folder of this suite's own.
+class TempDir : public waiver::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "waiver-audit-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+  TempDir() : waiver::testing::TempDir("waiver-audit") {}
 };
 
 // Runs SQL on the database file through a connection of its own, as an intruder would.

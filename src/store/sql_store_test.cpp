@@ -1,6 +1,7 @@
 // The SQLite store: ids and references, optimistic updates, the full mapping of a request,
 // the register's filters and visibility, the organisation import, migrations and transactions.
 #include "store/sql_store.hpp"
+#include "testing/support.hpp"
 
 #include <gtest/gtest.h>
 #include <sqlite3.h>
@@ -27,21 +28,10 @@ using domain::ExceptionRequest;
 using domain::Instant;
 using domain::Status;
 
-class TempDir {
+// A temporary folder of this suite's own.
+class TempDir : public waiver::testing::TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "waiver-store-XXXXXX").string();
-    if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
-    path_ = pattern;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  fs::path file(const std::string& name) const { return path_ / name; }
-
- private:
-  fs::path path_;
+  TempDir() : waiver::testing::TempDir("waiver-store") {}
 };
 
 long long scalar(const fs::path& db, const std::string& sql) {
