@@ -323,40 +323,35 @@ Outcome<RequestView> invite_expert(Services& s, const Actor& a, const ActionInpu
              });
 }
 
-Outcome<RequestView> add_input(Services& s, const Actor& a, const ActionInput& in) {
-  auto fields = texts(in.body, {"body"});
+// A note (an input or a review) on a request: it does not change the request itself.
+static Outcome<RequestView> add_note(Services& s, const Actor& a, const ActionInput& in, const char* kind,
+                                     const char* field,
+                                     domain::Result<void> (*rule)(const ExceptionRequest&, const Actor&,
+                                                                  const std::string&)) {
+  auto fields = texts(in.body, {field});
   if (!fields) return fail(fields.error());
+  const std::string& text = (*fields)[0];
   auto uow = s.store.begin_write();
   auto r = load_visible(*uow, a, in.id);
   if (!r) return fail(r.error());
   if (in.if_match && *in.if_match != r->version)
     return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
-  if (auto ok = domain::comment(*r, a, (*fields)[0]); !ok) return fail(Error::from(ok.error()));
+  if (auto ok = rule(*r, a, text); !ok) return fail(Error::from(ok.error()));
   const Instant now = s.clock.now();
-  uow->add_note(r->id, "input", {a.email, (*fields)[0], now});
-  auto e = record_for(*r, a.email, "input", now);
-  e.data = json{{"body", (*fields)[0]}}.dump();
+  uow->add_note(r->id, kind, {a.email, text, now});
+  auto e = record_for(*r, a.email, kind, now);
+  e.data = json{{field, text}}.dump();
   uow->append(e);
   uow->commit();
   return view_of(s, *uow, a, std::move(*r), true);
 }
 
+Outcome<RequestView> add_input(Services& s, const Actor& a, const ActionInput& in) {
+  return add_note(s, a, in, "input", "body", domain::comment);
+}
+
 Outcome<RequestView> add_review(Services& s, const Actor& a, const ActionInput& in) {
-  auto fields = texts(in.body, {"notes"});
-  if (!fields) return fail(fields.error());
-  auto uow = s.store.begin_write();
-  auto r = load_visible(*uow, a, in.id);
-  if (!r) return fail(r.error());
-  if (in.if_match && *in.if_match != r->version)
-    return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
-  if (auto ok = domain::review(*r, a, (*fields)[0]); !ok) return fail(Error::from(ok.error()));
-  const Instant now = s.clock.now();
-  uow->add_note(r->id, "review", {a.email, (*fields)[0], now});
-  auto e = record_for(*r, a.email, "review", now);
-  e.data = json{{"notes", (*fields)[0]}}.dump();
-  uow->append(e);
-  uow->commit();
-  return view_of(s, *uow, a, std::move(*r), true);
+  return add_note(s, a, in, "review", "notes", domain::review);
 }
 
 Outcome<RequestView> withdraw_request(Services& s, const Actor& a, const ActionInput& in) {
