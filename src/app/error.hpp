@@ -18,11 +18,13 @@ struct Error {
     precondition_failed,  // If-Match does not match
     too_large,            // body over the limit
     invalid,              // content breaks a rule
+    too_many_requests,    // throttled; retry_after_seconds says when to try again
     unavailable,          // the database cannot be reached
   };
   Kind kind;
   std::string detail;
   domain::FieldErrors errors;
+  int retry_after_seconds = 0;
 
   static Error from(const domain::Refusal& r);
   static Error make(Kind k, std::string detail) { return {k, std::move(detail), {}}; }

@@ -59,6 +59,38 @@ struct ApiToken {
   std::string user;  // email
   std::string name;
   std::optional<Instant> expires_at;
+  std::optional<Instant> last_used_at;
+};
+
+struct ApiTokenInfo {
+  Id id = 0;
+  std::string user;  // email
+  std::string name;
+  Instant created_at;
+  std::optional<Instant> expires_at;
+  std::optional<Instant> last_used_at;
+  std::optional<Instant> revoked_at;
+};
+
+// A signed-in browser session; only the SHA-256 of the cookie value is stored.
+struct Session {
+  std::string id_hash;
+  std::string user;    // email
+  std::string method;  // password | oidc
+  std::string csrf_token;
+  std::string address;
+  Instant created_at;
+  Instant last_seen_at;
+  Instant expires_at;  // the absolute limit
+};
+
+// An OpenID Connect sign-in under way: kept from the redirect to the callback, used once.
+struct OidcState {
+  std::string state_hash;
+  std::string nonce;
+  std::string code_verifier;
+  std::string return_to;
+  Instant created_at;
 };
 
 struct VerifyResult {
@@ -92,6 +124,36 @@ class UnitOfWork {
   virtual Id add_token(const std::string& email, const std::string& name, const std::string& token_hash,
                        Instant now) = 0;
   virtual std::optional<ApiToken> token_by_hash(const std::string& token_hash, Instant now) = 0;
+  virtual std::vector<ApiTokenInfo> tokens(const std::string& user) = 0;  // empty user: all
+  virtual std::optional<ApiTokenInfo> token(Id id) = 0;
+  virtual void set_token_expiry(Id id, std::optional<Instant> expires_at) = 0;
+  virtual void revoke_token(Id id, Instant at) = 0;
+  virtual void touch_token(Id id, Instant at) = 0;
+
+  // People and departments, one at a time (the administration API)
+  virtual void save_user(const domain::User& user) = 0;
+  virtual void save_department(const domain::Department& department) = 0;
+  virtual bool is_disabled(const std::string& email) = 0;
+  virtual void set_disabled(const std::string& email, std::optional<Instant> at) = 0;
+  virtual std::optional<std::string> password_hash(const std::string& email) = 0;
+
+  // Sessions
+  virtual void add_session(const Session& session) = 0;
+  virtual std::optional<Session> session(const std::string& id_hash) = 0;
+  virtual void touch_session(const std::string& id_hash, Instant at) = 0;
+  virtual void delete_session(const std::string& id_hash) = 0;
+  virtual void delete_sessions_of(const std::string& email) = 0;
+
+  // Sign-in throttling: failures counted per key ("account:…", "address:…").
+  virtual int failures_since(const std::string& key, Instant since) = 0;
+  virtual Id add_failure(const std::string& key, Instant at) = 0;
+  virtual void remove_failure(Id id) = 0;
+  virtual void clear_failures(const std::string& key) = 0;
+
+  // Single sign-on
+  virtual void put_oidc_state(const OidcState& state) = 0;
+  // Returns and deletes the state, so that a callback cannot be replayed.
+  virtual std::optional<OidcState> take_oidc_state(const std::string& state_hash) = 0;
 
   // Requests
   virtual std::optional<ExceptionRequest> find(Id id) = 0;

@@ -7,6 +7,7 @@
 
 #include "app/organisation_json.hpp"
 #include "app/request_json.hpp"
+#include "app/secrets.hpp"
 #include "domain/approvals.hpp"
 #include "domain/matrix.hpp"
 #include "domain/state_machine.hpp"
@@ -187,15 +188,21 @@ json to_json(const RequestView& v) {
 Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token) {
   if (token.empty() || token.size() > 200)
     return fail(Error::Kind::unauthorized, "a valid API token is required");
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  auto uow = s.store.begin_read();
-  auto t = uow->token_by_hash(hex, s.clock.now());
+  const Instant now = s.clock.now();
+  std::optional<ApiToken> t;
+  std::optional<domain::Actor> a;
+  {
+    auto uow = s.store.begin_read();
+    t = uow->token_by_hash(sha256_hex(token), now);
+    if (t) a = uow->actor(t->user);
+  }
   if (!t) return fail(Error::Kind::unauthorized, "the API token is unknown, expired or revoked");
-  auto a = uow->actor(t->user);
   if (!a) return fail(Error::Kind::unauthorized, "the token's user no longer exists");
+  if (!t->last_used_at || now.seconds - t->last_used_at->seconds >= 60) {  // one write a minute at most
+    auto uow = s.store.begin_write();
+    uow->touch_token(t->id, now);
+    uow->commit();
+  }
   return *a;
 }
 
@@ -505,17 +512,9 @@ Outcome<std::string> create_token(Services& s, const std::string& email, const s
                                   const std::string& actor) {
   auto uow = s.store.begin_write();
   if (!uow->user(email)) return fail(Error::Kind::not_found, "no user " + email);
-  unsigned char raw[32];
-  randombytes_buf(raw, sizeof raw);
-  char hex[sizeof raw * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, raw, sizeof raw);
-  const std::string token = std::string("wvr_") + hex;
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(token.data()), token.size());
-  char digest_hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(digest_hex, sizeof digest_hex, digest, sizeof digest);
+  const std::string token = "wvr_" + random_hex(32);
   const Instant now = s.clock.now();
-  const Id id = uow->add_token(email, name, digest_hex, now);
+  const Id id = uow->add_token(email, name, sha256_hex(token), now);
   AuditRecord e;
   e.at = now;
   e.actor = actor;

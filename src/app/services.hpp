@@ -14,10 +14,19 @@ namespace waiver::app {
 
 using nlohmann::json;
 
+struct IdentitySettings {
+  int session_idle_minutes = 60;
+  int session_absolute_hours = 12;
+  int throttle_window_minutes = 15;
+  int max_failures_per_account = 5;
+  int max_failures_per_address = 20;
+};
+
 struct Services {
   Store& store;
   const Clock& clock;
   domain::ProcessSettings settings;
+  IdentitySettings identity = {};
 };
 
 // A request as one caller sees it.

@@ -9,6 +9,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "app/identity.hpp"
 #include "app/services.hpp"
 #include "cli/config.hpp"
 #include "cli/demo.hpp"
@@ -66,6 +67,11 @@ std::pair<std::string, std::uint16_t> parse_listen(const std::string& listen) {
   std::string host = listen.substr(0, colon);
   if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   return {host, static_cast<std::uint16_t>(p)};
+}
+
+app::IdentitySettings identity_settings(const Config& c) {
+  return {c.session_idle_minutes, c.session_absolute_hours, c.throttle_window_minutes,
+          c.max_failures_per_account, c.max_failures_per_address};
 }
 
 std::string read_file(const std::string& path) {
@@ -168,14 +174,20 @@ int run(int argc, char** argv) {
     if (serve->parsed()) {
       auto [host, port] = parse_listen(config.listen);
       auto store = open(config);
-      app::Services services{*store, clock, {config.appeal_window_days}};
+      app::Services services{*store, clock, {config.appeal_window_days}, identity_settings(config)};
       http::Context ctx{services, {}};
+      ctx.secure_cookies = config.base_url.starts_with("https://");
+      app::prepare_sign_in();
+      ctx.oidc = oidc_settings(config.oidc, config.base_url, config.listen);
+      if (!ctx.oidc.issuer.empty())
+        std::cout << "Single sign-on with " << ctx.oidc.issuer << ", callback " << ctx.oidc.redirect_url
+                  << std::endl;
       std::cout << "Waiver serving " << config.db << " on http://" << config.listen << "/api/v1" << std::endl;
       http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads)});
       return 0;
     }
     auto store = open(config);
-    app::Services services{*store, clock, {config.appeal_window_days}};
+    app::Services services{*store, clock, {config.appeal_window_days}, identity_settings(config)};
     if (import->parsed()) {
       auto summary = must(app::import_organisation(services, yaml_to_json(read_file(file)), who));
       std::cout << "Imported: " << summary << "\n";

@@ -1,5 +1,7 @@
 #include "cli/config.hpp"
 
+#include <algorithm>
+#include <cctype>
 #include <cstdlib>
 #include <fstream>
 #include <sstream>
@@ -18,6 +20,16 @@ int to_int(const std::string& name, const std::string& text) {
   } catch (...) {
   }
   throw std::runtime_error(name + " must be a whole number, not '" + text + "'");
+}
+
+// The whole-number settings that share one way of reading, by name.
+int* int_setting(Config& c, const std::string& key) {
+  if (key == "session_idle_minutes") return &c.session_idle_minutes;
+  if (key == "session_absolute_hours") return &c.session_absolute_hours;
+  if (key == "throttle_window_minutes") return &c.throttle_window_minutes;
+  if (key == "max_failures_per_account") return &c.max_failures_per_account;
+  if (key == "max_failures_per_address") return &c.max_failures_per_address;
+  return nullptr;
 }
 
 }  // namespace
@@ -48,6 +60,10 @@ Config load_config(const std::optional<std::string>& path) {
           c.appeal_window_days = to_int(file + ": appeal_window_days", str());
         else if (key == "log_level")
           c.log_level = str();
+        else if (int* n = int_setting(c, key))
+          *n = to_int(file + ": " + key, str());
+        else if (read_oidc_setting(c.oidc, file, key, v))
+          continue;
         else
           throw std::runtime_error(file + ": unknown setting '" + key + "'");
       }
@@ -64,6 +80,14 @@ Config load_config(const std::optional<std::string>& path) {
   if (auto v = env("WAIVER_APPEAL_WINDOW_DAYS"))
     c.appeal_window_days = to_int("WAIVER_APPEAL_WINDOW_DAYS", *v);
   if (auto v = env("WAIVER_LOG_LEVEL")) c.log_level = *v;
+  for (const char* key : {"session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
+                          "max_failures_per_account", "max_failures_per_address"}) {
+    std::string name = "WAIVER_" + std::string(key);
+    std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
+    if (auto v = env(name.c_str())) *int_setting(c, key) = to_int(name, *v);
+    if (*int_setting(c, key) < 1) throw std::runtime_error(std::string(key) + " must be at least 1");
+  }
+  finish_oidc_setup(c.oidc);
   if (c.threads < 1 || c.threads > 256) throw std::runtime_error("threads must be between 1 and 256");
   if (c.appeal_window_days < 0) throw std::runtime_error("appeal_window_days cannot be negative");
   return c;

@@ -4,6 +4,8 @@
 #include <optional>
 #include <string>
 
+#include "cli/oidc_config.hpp"
+
 namespace waiver::cli {
 
 struct Config {
@@ -13,6 +15,12 @@ struct Config {
   int threads = 4;                        // WAIVER_THREADS
   int appeal_window_days = 30;            // WAIVER_APPEAL_WINDOW_DAYS
   std::string log_level = "info";         // WAIVER_LOG_LEVEL
+  OidcSetup oidc;                         // oidc_* keys, WAIVER_OIDC_*
+  int session_idle_minutes = 60;          // WAIVER_SESSION_IDLE_MINUTES
+  int session_absolute_hours = 12;        // WAIVER_SESSION_ABSOLUTE_HOURS
+  int throttle_window_minutes = 15;       // WAIVER_THROTTLE_WINDOW_MINUTES
+  int max_failures_per_account = 5;       // WAIVER_MAX_FAILURES_PER_ACCOUNT
+  int max_failures_per_address = 20;      // WAIVER_MAX_FAILURES_PER_ADDRESS
 };
 
 // Reads `path` (a missing default file is fine; a missing named file is an error), then the

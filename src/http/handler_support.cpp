@@ -1,5 +1,7 @@
 #include "http/handler_support.hpp"
 
+#include <sodium.h>
+
 #include <cctype>
 
 namespace waiver::http {
@@ -10,15 +12,44 @@ struct TooDeep {};
 }  // namespace
 
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
-  auto h = req.header("authorization");
-  if (!h) return app::fail(app::Error::Kind::unauthorized, "sign in: send Authorization: Bearer TOKEN");
-  std::string value = *h;
-  if (value.size() < 7 || !std::equal(value.begin(), value.begin() + 7, "Bearer ",
-                                      [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
-    return app::fail(app::Error::Kind::unauthorized, "the Authorization header must be Bearer TOKEN");
-  std::string token = value.substr(7);
-  while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-  return app::actor_for_token(ctx.services, token);
+  if (auto h = req.header("authorization")) {
+    const std::string& value = *h;
+    if (value.size() < 7 || !std::equal(value.begin(), value.begin() + 7, "Bearer ",
+                                        [](char a, char b) { return std::tolower(a) == std::tolower(b); }))
+      return app::fail(app::Error::Kind::unauthorized, "the Authorization header must be Bearer TOKEN");
+    std::string token = value.substr(7);
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
+    return app::actor_for_token(ctx.services, token);
+  }
+  auto cookie = req.cookie(kSessionCookie);
+  if (!cookie)
+    return app::fail(app::Error::Kind::unauthorized,
+                     "sign in (POST /api/v1/session) or send Authorization: Bearer TOKEN");
+  auto caller = app::caller_for_session(ctx.services, *cookie);
+  if (!caller) return app::fail(caller.error());
+  // A cookie comes with every request the browser makes: writes must prove they come from our page.
+  if (req.method != "GET" && req.method != "HEAD") {
+    auto sent = req.header("x-csrf-token");
+    const auto& expected = caller->csrf_token;
+    if (!sent || sent->size() != expected.size() ||
+        sodium_memcmp(sent->data(), expected.data(), expected.size()) != 0)
+      return app::fail(app::Error::Kind::forbidden,
+                       "a write with the session cookie needs the X-CSRF-Token header of the session");
+  }
+  return caller->actor;
+}
+
+void set_session_cookie(HttpResponse& r, const Context& ctx, const app::SignedIn& s) {
+  const auto max_age = s.expires_at.seconds - ctx.services.clock.now().seconds;
+  r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) + "=" + s.cookie_value +
+                                           "; Path=/; HttpOnly; SameSite=Lax; Max-Age=" +
+                                           std::to_string(max_age) + (ctx.secure_cookies ? "; Secure" : ""));
+}
+
+void clear_session_cookie(HttpResponse& r, const Context& ctx) {
+  r.headers.emplace_back("Set-Cookie", std::string(kSessionCookie) +
+                                           "=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0" +
+                                           (ctx.secure_cookies ? "; Secure" : ""));
 }
 
 app::Outcome<json> json_body(Context& ctx, const HttpRequest& req, bool empty_ok) {
@@ -80,6 +111,22 @@ std::optional<std::string> HttpRequest::header(const std::string& lower_name) co
   auto it = headers.find(lower_name);
   if (it == headers.end()) return std::nullopt;
   return it->second;
+}
+
+std::optional<std::string> HttpRequest::cookie(const std::string& name) const {
+  auto h = header("cookie");
+  if (!h) return std::nullopt;
+  std::string_view rest = *h;
+  while (!rest.empty()) {
+    auto end = rest.find(';');
+    auto pair = rest.substr(0, end);
+    while (!pair.empty() && pair.front() == ' ') pair.remove_prefix(1);
+    auto eq = pair.find('=');
+    if (eq != std::string_view::npos && pair.substr(0, eq) == name) return std::string(pair.substr(eq + 1));
+    if (end == std::string_view::npos) break;
+    rest.remove_prefix(end + 1);
+  }
+  return std::nullopt;
 }
 
 std::optional<std::string> HttpRequest::query_value(const std::string& name) const {

@@ -2,6 +2,7 @@
 #pragma once
 #include <nlohmann/json.hpp>
 
+#include "app/identity.hpp"
 #include "app/services.hpp"
 #include "http/problem.hpp"
 #include "http/routes.hpp"
@@ -10,7 +11,13 @@ namespace waiver::http {
 
 using nlohmann::json;
 
+// The caller, by Bearer token or by session cookie; a cookie-authenticated write must carry
+// the session's X-CSRF-Token (403 otherwise).
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req);
+
+// Set-Cookie for a new session (HttpOnly, SameSite=Lax, Path=/, Secure over TLS), and to end one.
+void set_session_cookie(HttpResponse& r, const Context& ctx, const app::SignedIn& s);
+void clear_session_cookie(HttpResponse& r, const Context& ctx);
 
 // The body as a JSON object: 413 past the size limit, 400 when malformed, too deep or not an
 // object. An empty body reads as {} when `empty_ok`.

@@ -10,6 +10,8 @@ namespace waiver::http {
 HttpResponse health(Context&, const HttpRequest&);
 HttpResponse openapi(Context&, const HttpRequest&);
 HttpResponse me(Context&, const HttpRequest&);
+HttpResponse oidc_login(Context&, const HttpRequest&);
+HttpResponse oidc_callback(Context&, const HttpRequest&);
 HttpResponse create_exception(Context&, const HttpRequest&);
 HttpResponse list_exceptions(Context&, const HttpRequest&);
 HttpResponse export_exceptions(Context&, const HttpRequest&);
@@ -30,6 +32,21 @@ HttpResponse close_exception(Context&, const HttpRequest&);
 HttpResponse revoke_exception(Context&, const HttpRequest&);
 HttpResponse matrix_preview(Context&, const HttpRequest&);
 HttpResponse audit_verify(Context&, const HttpRequest&);
+HttpResponse sign_in(Context&, const HttpRequest&);
+HttpResponse current_session(Context&, const HttpRequest&);
+HttpResponse sign_out(Context&, const HttpRequest&);
+HttpResponse list_tokens(Context&, const HttpRequest&);
+HttpResponse create_token(Context&, const HttpRequest&);
+HttpResponse change_token(Context&, const HttpRequest&);
+HttpResponse revoke_token(Context&, const HttpRequest&);
+HttpResponse list_users(Context&, const HttpRequest&);
+HttpResponse create_user(Context&, const HttpRequest&);
+HttpResponse get_user(Context&, const HttpRequest&);
+HttpResponse update_user(Context&, const HttpRequest&);
+HttpResponse reset_password(Context&, const HttpRequest&);
+HttpResponse list_departments(Context&, const HttpRequest&);
+HttpResponse create_department(Context&, const HttpRequest&);
+HttpResponse update_department(Context&, const HttpRequest&);
 
 // An audit event as JSON; with `parsed`, before/after/data are JSON values instead of the
 // stored text (the text is what the hash covers: `waiver audit export` prints it as stored).

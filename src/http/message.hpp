@@ -16,9 +16,12 @@ struct HttpRequest {
   bool malformed_query = false;                // the query string could not be decoded
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
+  std::string remote_address;  // the peer's IP address
 
   std::optional<std::string> header(const std::string& lower_name) const;
   std::optional<std::string> query_value(const std::string& name) const;
+  // The value of a cookie sent by the client, if any.
+  std::optional<std::string> cookie(const std::string& name) const;
 };
 
 struct HttpResponse {

@@ -16,6 +16,7 @@ const char* title_of(app::Error::Kind kind) {
     case K::precondition_failed: return "The request has changed";
     case K::too_large: return "Too large";
     case K::invalid: return "Invalid content";
+    case K::too_many_requests: return "Too many requests";
     case K::unavailable: return "Service unavailable";
   }
   return "Error";
@@ -32,6 +33,7 @@ const char* slug_of(app::Error::Kind kind) {
     case K::precondition_failed: return "precondition-failed";
     case K::too_large: return "too-large";
     case K::invalid: return "invalid";
+    case K::too_many_requests: return "too-many-requests";
     case K::unavailable: return "unavailable";
   }
   return "error";
@@ -50,6 +52,7 @@ int status_of(app::Error::Kind kind) {
     case K::precondition_failed: return 412;
     case K::too_large: return 413;
     case K::invalid: return 422;
+    case K::too_many_requests: return 429;
     case K::unavailable: return 503;
   }
   return 500;
@@ -70,6 +73,8 @@ HttpResponse problem(const app::Error& error) {
   r.content_type = "application/problem+json";
   r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   if (error.kind == app::Error::Kind::unauthorized) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  if (error.retry_after_seconds > 0)
+    r.headers.emplace_back("Retry-After", std::to_string(error.retry_after_seconds));
   return r;
 }
 

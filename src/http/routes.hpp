@@ -1,6 +1,7 @@
 // The route table: every endpoint of the API with its handler. The server registers these,
 // and a test compares them with the OpenAPI document.
 #pragma once
+#include <map>
 #include <span>
 #include <string>
 
@@ -14,10 +15,26 @@ struct Limits {
   int max_json_depth = 32;             // deeper is 400
 };
 
+// Single sign-on settings (off when issuer is empty).
+struct OidcSettings {
+  std::string issuer;
+  std::string client_id;
+  std::string client_secret;
+  std::string redirect_url;                     // the callback: <base>/api/v1/oidc/callback
+  bool create_users = false;                    // create unknown users on first sign-in
+  std::string default_department;               // for created users
+  std::string roles_claim;                      // a claim holding group names, e.g. "groups"
+  std::map<std::string, std::string> role_map;  // claim value -> role name
+};
+
 struct Context {
   app::Services& services;
   Limits limits;
+  bool secure_cookies = false;  // served over TLS (base URL https://): cookies get Secure
+  OidcSettings oidc = {};
 };
+
+inline constexpr const char* kSessionCookie = "waiver_session";
 
 using Handler = HttpResponse (*)(Context&, const HttpRequest&);
 

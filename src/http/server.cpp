@@ -23,6 +23,9 @@ const char* reason_of(int status) {
     case 412: return "Precondition Failed";
     case 413: return "Content Too Large";
     case 422: return "Unprocessable Content";
+    case 429: return "Too Many Requests";
+    case 204: return "No Content";
+    case 302: return "Found";
     case 503: return "Service Unavailable";
     default: return "Status";
   }
@@ -44,6 +47,7 @@ HttpRequest plain(const restinio::request_handle_t& req) {
     r.headers[name] = f.value();
   });
   r.body = req->body();
+  r.remote_address = req->remote_endpoint().address().to_string();
   return r;
 }
 

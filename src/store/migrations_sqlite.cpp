@@ -132,8 +132,37 @@ CREATE TABLE audit_head (
 )
 )sql";
 
+constexpr std::string_view kSignIn = R"sql(
+ALTER TABLE users ADD COLUMN disabled_at TEXT;
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_email TEXT NOT NULL REFERENCES users(email),
+  method TEXT NOT NULL,
+  csrf_token TEXT NOT NULL,
+  address TEXT NOT NULL DEFAULT '',
+  created_at TEXT NOT NULL,
+  last_seen_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL
+);
+CREATE INDEX sessions_user ON sessions(user_email);
+CREATE TABLE sign_in_failures (
+  id INTEGER PRIMARY KEY,
+  key TEXT NOT NULL,
+  at TEXT NOT NULL
+);
+CREATE INDEX sign_in_failures_key ON sign_in_failures(key, at);
+CREATE TABLE oidc_states (
+  state_hash TEXT PRIMARY KEY,
+  nonce TEXT NOT NULL,
+  code_verifier TEXT NOT NULL,
+  return_to TEXT NOT NULL DEFAULT '/',
+  created_at TEXT NOT NULL
+)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
+    Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
 };
 
 }  // namespace

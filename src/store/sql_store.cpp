@@ -56,6 +56,17 @@ std::set<domain::Role> roles_from(const std::string& text) {
   return out;
 }
 
+app::ApiTokenInfo token_from(const soci::row& r) {
+  auto at = [&](const char* name) -> std::optional<domain::Instant> {
+    auto t = opt_text_at(r, name);
+    return t ? domain::parse_instant(*t) : std::nullopt;
+  };
+  return {*int_at(r, "id"),   text_at(r, "user_email"),
+          text_at(r, "name"), at("created_at").value_or(domain::Instant{}),
+          at("expires_at"),   at("last_used_at"),
+          at("revoked_at")};
+}
+
 class SqlUnitOfWork final : public app::UnitOfWork {
  public:
   SqlUnitOfWork(soci::connection_pool& pool, std::unique_lock<std::mutex> writer)
@@ -260,16 +271,194 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   std::optional<app::ApiToken> token_by_hash(const std::string& token_hash, domain::Instant now) override {
     const std::string at = format_instant(now);
-    soci::rowset<soci::row> rs = (sql_.prepare << "SELECT id, user_email, name, expires_at FROM api_tokens "
-                                                  "WHERE token_hash = :hash AND revoked_at IS NULL "
-                                                  "AND (expires_at IS NULL OR expires_at > :now)",
-                                  soci::use(token_hash, "hash"), soci::use(at, "now"));
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, user_email, name, expires_at, last_used_at FROM api_tokens "
+                         "WHERE token_hash = :hash AND revoked_at IS NULL "
+                         "AND (expires_at IS NULL OR expires_at > :now) "
+                         "AND user_email IN (SELECT email FROM users WHERE disabled_at IS NULL)",
+         soci::use(token_hash, "hash"), soci::use(at, "now"));
     for (const auto& r : rs) {
       app::ApiToken t{*int_at(r, "id"), text_at(r, "user_email"), text_at(r, "name"), std::nullopt};
       if (auto e = opt_text_at(r, "expires_at")) t.expires_at = domain::parse_instant(*e);
+      if (auto u = opt_text_at(r, "last_used_at")) t.last_used_at = domain::parse_instant(*u);
       return t;
     }
     return std::nullopt;
+  }
+
+  std::vector<app::ApiTokenInfo> tokens(const std::string& user) override {
+    std::vector<app::ApiTokenInfo> out;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, user_email, name, created_at, expires_at, last_used_at, revoked_at "
+                         "FROM api_tokens WHERE :user = '' OR user_email = :user ORDER BY id",
+         soci::use(user, "user"));
+    for (const auto& r : rs) out.push_back(token_from(r));
+    return out;
+  }
+
+  std::optional<app::ApiTokenInfo> token(app::Id id) override {
+    const long long key = id;
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT id, user_email, name, created_at, expires_at, last_used_at, revoked_at "
+                         "FROM api_tokens WHERE id = :id",
+         soci::use(key, "id"));
+    for (const auto& r : rs) return token_from(r);
+    return std::nullopt;
+  }
+
+  void set_token_expiry(app::Id id, std::optional<domain::Instant> expires_at) override {
+    const long long key = id;
+    const std::optional<std::string> at =
+        expires_at ? std::optional<std::string>(format_instant(*expires_at)) : std::nullopt;
+    sql_ << "UPDATE api_tokens SET expires_at = :at WHERE id = :id", soci::use(at, "at"),
+        soci::use(key, "id");
+  }
+
+  void revoke_token(app::Id id, domain::Instant at) override {
+    const long long key = id;
+    const std::string when = format_instant(at);
+    sql_ << "UPDATE api_tokens SET revoked_at = :at WHERE id = :id AND revoked_at IS NULL",
+        soci::use(when, "at"), soci::use(key, "id");
+  }
+
+  void touch_token(app::Id id, domain::Instant at) override {
+    const long long key = id;
+    const std::string when = format_instant(at);
+    sql_ << "UPDATE api_tokens SET last_used_at = :at WHERE id = :id", soci::use(when, "at"),
+        soci::use(key, "id");
+  }
+
+  void save_user(const domain::User& u) override {
+    const std::string roles = roles_text(u.roles);
+    const std::optional<std::string> dep =
+        u.department.empty() ? std::nullopt : std::optional<std::string>(u.department);
+    const std::string now = format_instant(domain::Instant{std::time(nullptr)});
+    sql_ << "INSERT INTO users (email, name, department, roles, created_at) "
+            "VALUES (:email, :name, :department, :roles, :now) "
+            "ON CONFLICT (email) DO UPDATE SET name = excluded.name, "
+            "department = excluded.department, roles = excluded.roles",
+        soci::use(u.email, "email"), soci::use(u.name, "name"), soci::use(dep, "department"),
+        soci::use(roles, "roles"), soci::use(now, "now");
+  }
+
+  void save_department(const domain::Department& d) override {
+    const std::optional<std::string> head =
+        d.head.empty() ? std::nullopt : std::optional<std::string>(d.head);
+    sql_ << "INSERT INTO departments (name, head_email) VALUES (:name, :head) "
+            "ON CONFLICT (name) DO UPDATE SET head_email = excluded.head_email",
+        soci::use(d.name, "name"), soci::use(head, "head");
+  }
+
+  bool is_disabled(const std::string& email) override {
+    int n = 0;
+    sql_ << "SELECT COUNT(*) FROM users WHERE email = :email AND disabled_at IS NOT NULL",
+        soci::use(email, "email"), soci::into(n);
+    return n > 0;
+  }
+
+  void set_disabled(const std::string& email, std::optional<domain::Instant> at) override {
+    const std::optional<std::string> when =
+        at ? std::optional<std::string>(format_instant(*at)) : std::nullopt;
+    sql_ << "UPDATE users SET disabled_at = :at WHERE email = :email", soci::use(when, "at"),
+        soci::use(email, "email");
+  }
+
+  std::optional<std::string> password_hash(const std::string& email) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT password_hash FROM users WHERE email = :email AND disabled_at IS NULL",
+         soci::use(email, "email"));
+    for (const auto& r : rs) return opt_text_at(r, "password_hash");
+    return std::nullopt;
+  }
+
+  void add_session(const app::Session& x) override {
+    const std::string created = format_instant(x.created_at), seen = format_instant(x.last_seen_at),
+                      expires = format_instant(x.expires_at);
+    sql_ << "INSERT INTO sessions (id_hash, user_email, method, csrf_token, address, created_at, "
+            "last_seen_at, expires_at) VALUES (:id, :user, :method, :csrf, :address, :created, :seen, "
+            ":expires)",
+        soci::use(x.id_hash, "id"), soci::use(x.user, "user"), soci::use(x.method, "method"),
+        soci::use(x.csrf_token, "csrf"), soci::use(x.address, "address"), soci::use(created, "created"),
+        soci::use(seen, "seen"), soci::use(expires, "expires");
+  }
+
+  std::optional<app::Session> session(const std::string& id_hash) override {
+    soci::rowset<soci::row> rs =
+        (sql_.prepare << "SELECT * FROM sessions WHERE id_hash = :id", soci::use(id_hash, "id"));
+    for (const auto& r : rs) {
+      auto at = [&](const char* name) {
+        return domain::parse_instant(text_at(r, name)).value_or(domain::Instant{});
+      };
+      return app::Session{text_at(r, "id_hash"),    text_at(r, "user_email"), text_at(r, "method"),
+                          text_at(r, "csrf_token"), text_at(r, "address"),    at("created_at"),
+                          at("last_seen_at"),       at("expires_at")};
+    }
+    return std::nullopt;
+  }
+
+  void touch_session(const std::string& id_hash, domain::Instant at) override {
+    const std::string when = format_instant(at);
+    sql_ << "UPDATE sessions SET last_seen_at = :at WHERE id_hash = :id", soci::use(when, "at"),
+        soci::use(id_hash, "id");
+  }
+
+  void delete_session(const std::string& id_hash) override {
+    sql_ << "DELETE FROM sessions WHERE id_hash = :id", soci::use(id_hash, "id");
+  }
+
+  void delete_sessions_of(const std::string& email) override {
+    sql_ << "DELETE FROM sessions WHERE user_email = :email", soci::use(email, "email");
+  }
+
+  int failures_since(const std::string& key, domain::Instant since) override {
+    int n = 0;
+    const std::string when = format_instant(since);
+    sql_ << "SELECT COUNT(*) FROM sign_in_failures WHERE key = :key AND at >= :since", soci::use(key, "key"),
+        soci::use(when, "since"), soci::into(n);
+    return n;
+  }
+
+  app::Id add_failure(const std::string& key, domain::Instant at) override {
+    const std::string when = format_instant(at);
+    const std::string old = format_instant(domain::Instant{at.seconds - 86400});
+    sql_ << "DELETE FROM sign_in_failures WHERE at < :old", soci::use(old, "old");
+    long long id = 0;
+    sql_ << "INSERT INTO sign_in_failures (key, at) VALUES (:key, :at) RETURNING id", soci::use(key, "key"),
+        soci::use(when, "at"), soci::into(id);
+    return id;
+  }
+
+  void remove_failure(app::Id id) override {
+    const long long key = id;
+    sql_ << "DELETE FROM sign_in_failures WHERE id = :id", soci::use(key, "id");
+  }
+
+  void clear_failures(const std::string& key) override {
+    sql_ << "DELETE FROM sign_in_failures WHERE key = :key", soci::use(key, "key");
+  }
+
+  void put_oidc_state(const app::OidcState& x) override {
+    const std::string created = format_instant(x.created_at);
+    const std::string old = format_instant(domain::Instant{x.created_at.seconds - 3600});
+    sql_ << "DELETE FROM oidc_states WHERE created_at < :old", soci::use(old, "old");
+    sql_ << "INSERT INTO oidc_states (state_hash, nonce, code_verifier, return_to, created_at) "
+            "VALUES (:state, :nonce, :verifier, :return_to, :created)",
+        soci::use(x.state_hash, "state"), soci::use(x.nonce, "nonce"), soci::use(x.code_verifier, "verifier"),
+        soci::use(x.return_to, "return_to"), soci::use(created, "created");
+  }
+
+  std::optional<app::OidcState> take_oidc_state(const std::string& state_hash) override {
+    std::optional<app::OidcState> out;
+    {
+      soci::rowset<soci::row> rs = (sql_.prepare << "SELECT * FROM oidc_states WHERE state_hash = :state",
+                                    soci::use(state_hash, "state"));
+      for (const auto& r : rs)
+        out = app::OidcState{text_at(r, "state_hash"), text_at(r, "nonce"), text_at(r, "code_verifier"),
+                             text_at(r, "return_to"),
+                             domain::parse_instant(text_at(r, "created_at")).value_or(domain::Instant{})};
+    }
+    if (out) sql_ << "DELETE FROM oidc_states WHERE state_hash = :state", soci::use(state_hash, "state");
+    return out;
   }
 
   std::optional<domain::ExceptionRequest> find(app::Id id) override {

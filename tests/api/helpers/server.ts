@@ -195,6 +195,10 @@ export class Waiver {
   private contexts: APIRequestContext[] = [];
   private clients = new Map<string, Api>();
   private logPath = '';
+  /** Extra environment for `waiver serve` only (e.g. the WAIVER_OIDC_* settings). */
+  serveEnv: Record<string, string> = {};
+  /** When set, written as waiver.yaml in the working folder before the first command runs. */
+  configYaml: string | null = null;
 
   constructor(readonly orgYaml: string = ORG_YAML) {}
 
@@ -240,6 +244,7 @@ export class Waiver {
     // sqlite:///abs/path.db — the scheme's // followed by the absolute path.
     this.db = `sqlite://${join(this.dir, 'w.db')}`;
     writeFileSync(join(this.dir, 'org.yaml'), this.orgYaml);
+    if (this.configYaml !== null) writeFileSync(join(this.dir, 'waiver.yaml'), this.configYaml);
     await this.cliOk(['init']);
     await this.cliOk(['import', join(this.dir, 'org.yaml')]);
     for (const u of USERS) {
@@ -259,7 +264,7 @@ export class Waiver {
     const log = openSync(this.logPath, 'a');
     const child = spawn(WAIVER_BIN, ['serve', '--listen', `127.0.0.1:${this.port}`, '--db', this.db], {
       cwd: this.dir,
-      env: childEnv({ WAIVER_BASE_URL: this.base }),
+      env: childEnv({ WAIVER_BASE_URL: this.base, ...this.serveEnv }),
       stdio: ['ignore', log, log],
     });
     this.child = child;
