@@ -50,6 +50,16 @@ std::unique_ptr<app::Store> open(const Config& c) {
   return store::open_store(*url);
 }
 
+// The database URL without its password, for messages.
+std::string redacted(const std::string& url) {
+  const auto scheme = url.find("://");
+  const auto at = url.rfind('@');
+  if (scheme == std::string::npos || at == std::string::npos || at < scheme) return url;
+  const auto colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 std::pair<std::string, std::uint16_t> parse_listen(const std::string& listen) {
   const auto colon = listen.rfind(':');
   if (colon == std::string::npos || colon == 0)
@@ -160,14 +170,14 @@ int run(int argc, char** argv) {
             throw Failure("the database already holds an organisation; --demo needs a new database");
         }
         auto logins = load_demo(*store, clock.now());
-        std::cout << "Demo organisation loaded into " << config.db << ".\n"
+        std::cout << "Demo organisation loaded into " << redacted(config.db) << ".\n"
                   << "Start the server with `waiver serve` and call the API with one of these tokens:\n\n";
         for (const auto& l : logins)
           std::cout << "  " << l.email << " (" << l.role << ")\n    " << l.token << "\n";
         std::cout << "\nFor example:\n  curl -H 'Authorization: Bearer " << logins.front().token
                   << "' http://" << config.listen << "/api/v1/exceptions\n";
       } else {
-        std::cout << "The database " << config.db << " is ready.\n";
+        std::cout << "The database " << redacted(config.db) << " is ready.\n";
       }
       return 0;
     }
@@ -182,7 +192,8 @@ int run(int argc, char** argv) {
       if (!ctx.oidc.issuer.empty())
         std::cout << "Single sign-on with " << ctx.oidc.issuer << ", callback " << ctx.oidc.redirect_url
                   << std::endl;
-      std::cout << "Waiver serving " << config.db << " on http://" << config.listen << "/api/v1" << std::endl;
+      std::cout << "Waiver serving " << redacted(config.db) << " on http://" << config.listen << "/api/v1"
+                << std::endl;
       http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads)});
       return 0;
     }

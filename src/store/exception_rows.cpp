@@ -177,12 +177,10 @@ const std::string& update_exception_sql() {
   return kSql;
 }
 
-const std::string& select_exceptions() {
-  static const std::string kSql =
-      "SELECT e.*, u.name AS requester_name, "
-      "(SELECT group_concat(x.id) FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
-      "FROM exceptions e JOIN users u ON u.email = e.requester_email";
-  return kSql;
+std::string select_exceptions(const Dialect& d) {
+  return std::string("SELECT e.*, u.name AS requester_name, (SELECT ") + d.id_list +
+         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
+         "FROM exceptions e JOIN users u ON u.email = e.requester_email";
 }
 
 domain::ExceptionRequest request_from_row(const soci::row& r) {
@@ -266,7 +264,7 @@ app::AuditEvent event_from_row(const soci::row& r) {
   return e;
 }
 
-ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader) {
+ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, const Dialect& d) {
   ListQuery q;
   std::string where;
   auto add = [&](const std::string& clause) { where += (where.empty() ? " WHERE " : " AND ") + clause; };
@@ -309,19 +307,25 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader) {
       if (ch == '%' || ch == '_' || ch == '\\') escaped += '\\';
       escaped += ch;
     }
-    add("(e.ref LIKE :q ESCAPE '\\' OR e.title LIKE :q ESCAPE '\\' OR e.requirement LIKE :q ESCAPE '\\' "
-        "OR e.description LIKE :q ESCAPE '\\')");
-    bind("q", "%" + escaped + "%");
+    // Each placeholder appears once: SOCI's PostgreSQL backend numbers them in order.
+    std::string any;
+    for (const char* column : {"ref", "title", "requirement", "description"}) {
+      const std::string name = std::string("q_") + column;
+      any += (any.empty() ? "(" : " OR ") + std::string("e.") + column + " " + d.like + " :" + name +
+             " ESCAPE '\\'";
+      bind(name, "%" + escaped + "%");
+    }
+    add(any + ")");
   }
   const bool sees_all = reader.has(domain::Role::security_compliance) || reader.has(domain::Role::legal) ||
                         reader.has(domain::Role::ceo) || reader.has(domain::Role::cfo) ||
                         reader.has(domain::Role::auditor) || reader.has(domain::Role::admin);
   if (!sees_all) {
-    add("(EXISTS (SELECT 1 FROM exception_access a WHERE a.exception_id = e.id AND a.email = :me) "
-        "OR e.department IN (SELECT name FROM departments WHERE head_email = :me) "
-        "OR e.policy_id IN (SELECT id FROM policies WHERE owner_email = :me) "
-        "OR e.policy_id IN (SELECT policy_id FROM policy_maintainers WHERE email = :me))");
-    bind("me", reader.email);
+    add("(EXISTS (SELECT 1 FROM exception_access a WHERE a.exception_id = e.id AND a.email = :me1) "
+        "OR e.department IN (SELECT name FROM departments WHERE head_email = :me2) "
+        "OR e.policy_id IN (SELECT id FROM policies WHERE owner_email = :me3) "
+        "OR e.policy_id IN (SELECT policy_id FROM policy_maintainers WHERE email = :me4))");
+    for (const char* name : {"me1", "me2", "me3", "me4"}) bind(name, reader.email);
   }
   if (f.before_id) {
     add("e.id < :before");
@@ -330,7 +334,7 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader) {
   }
   q.numbers.push_back(f.limit + 1);
   q.number_names.push_back("limit");
-  q.sql = select_exceptions() + where + " ORDER BY e.id DESC LIMIT :limit";
+  q.sql = select_exceptions(d) + where + " ORDER BY e.id DESC LIMIT :limit";
   return q;
 }
 

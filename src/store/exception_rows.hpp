@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/ports.hpp"
+#include "store/dialect.hpp"
 
 namespace waiver::store {
 
@@ -26,7 +27,7 @@ void bind_row(soci::details::prepare_temp_type& prep, ExceptionRow& row);
 const std::string& insert_exception_sql();
 const std::string& update_exception_sql();  // binds also :id and :previous (the old version)
 // SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended.
-const std::string& select_exceptions();
+std::string select_exceptions(const Dialect& d);
 domain::ExceptionRequest request_from_row(const soci::row& r);
 app::AuditEvent event_from_row(const soci::row& r);
 
@@ -38,6 +39,6 @@ struct ListQuery {
 };
 
 // The register query: filters, what the reader may see, newest first, limit + 1 rows.
-ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader);
+ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, const Dialect& d);
 
 }  // namespace waiver::store

@@ -12,5 +12,6 @@ struct Migration {
 };
 
 std::span<const Migration> sqlite_migrations();
+std::span<const Migration> postgresql_migrations();
 
 }  // namespace waiver::store

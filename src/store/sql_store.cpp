@@ -1,8 +1,11 @@
 #include "store/sql_store.hpp"
 
+#include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
 
+#include <algorithm>
+#include <cctype>
 #include <mutex>
 #include <set>
 #include <stdexcept>
@@ -10,6 +13,7 @@
 #include "app/organisation_json.hpp"
 #include "app/request_json.hpp"
 #include "store/audit_chain.hpp"
+#include "store/dialect.hpp"
 #include "store/exception_rows.hpp"
 #include "store/migrations.hpp"
 #include "store/soci_types.hpp"
@@ -69,10 +73,10 @@ app::ApiTokenInfo token_from(const soci::row& r) {
 
 class SqlUnitOfWork final : public app::UnitOfWork {
  public:
-  SqlUnitOfWork(soci::connection_pool& pool, std::unique_lock<std::mutex> writer)
-      : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), writer_(std::move(writer)) {
+  SqlUnitOfWork(soci::connection_pool& pool, const Dialect& dialect, std::unique_lock<std::mutex> writer)
+      : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), d_(dialect), writer_(std::move(writer)) {
     try {
-      sql_ << (writer_.owns_lock() ? "BEGIN IMMEDIATE" : "BEGIN");
+      sql_ << (writer_.owns_lock() ? d_.begin_write : d_.begin_read);
     } catch (...) {
       pool_.give_back(pos_);
       throw;
@@ -290,8 +294,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     std::vector<app::ApiTokenInfo> out;
     soci::rowset<soci::row> rs =
         (sql_.prepare << "SELECT id, user_email, name, created_at, expires_at, last_used_at, revoked_at "
-                         "FROM api_tokens WHERE :user = '' OR user_email = :user ORDER BY id",
-         soci::use(user, "user"));
+                         "FROM api_tokens WHERE :user1 = '' OR user_email = :user2 ORDER BY id",
+         soci::use(user, "user1"), soci::use(user, "user2"));
     for (const auto& r : rs) out.push_back(token_from(r));
     return out;
   }
@@ -464,14 +468,14 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   std::optional<domain::ExceptionRequest> find(app::Id id) override {
     const long long key = id;
     soci::rowset<soci::row> rs =
-        (sql_.prepare << select_exceptions() + " WHERE e.id = :id", soci::use(key, "id"));
+        (sql_.prepare << select_exceptions(d_) + " WHERE e.id = :id", soci::use(key, "id"));
     for (const auto& r : rs) return request_from_row(r);
     return std::nullopt;
   }
 
   std::optional<domain::ExceptionRequest> find_by_ref(const std::string& ref) override {
     soci::rowset<soci::row> rs =
-        (sql_.prepare << select_exceptions() + " WHERE e.ref = :ref", soci::use(ref, "ref"));
+        (sql_.prepare << select_exceptions(d_) + " WHERE e.ref = :ref", soci::use(ref, "ref"));
     for (const auto& r : rs) return request_from_row(r);
     return std::nullopt;
   }
@@ -532,7 +536,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   std::vector<domain::ExceptionRequest> list(const app::ListFilter& f, const domain::Actor& reader) override {
-    ListQuery q = list_query(f, reader);
+    ListQuery q = list_query(f, reader, d_);
     auto prep = (sql_.prepare << q.sql);
     for (std::size_t i = 0; i < q.values.size(); ++i) prep, soci::use(q.values[i], q.names[i]);
     for (std::size_t i = 0; i < q.numbers.size(); ++i) prep, soci::use(q.numbers[i], q.number_names[i]);
@@ -557,7 +561,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     long long events = 0;
     std::string head = kGenesisHash;
     soci::indicator ind = soci::i_null;
-    sql_ << "SELECT events, hash FROM audit_head WHERE id = 1", soci::into(events, ind), soci::into(head);
+    sql_ << std::string("SELECT events, hash FROM audit_head WHERE id = 1") + d_.lock_row,
+        soci::into(events, ind), soci::into(head);
     if (ind == soci::i_null) {
       events = 0;
       head = kGenesisHash;
@@ -612,15 +617,23 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::connection_pool& pool_;
   std::size_t pos_;
   soci::session& sql_;
+  const Dialect& d_;
   std::unique_lock<std::mutex> writer_;
   bool done_ = false;
 };
 
 class SqlStore final : public app::Store {
  public:
-  SqlStore(const DatabaseUrl& url, const StoreOptions& options) : pool_(options.pool_size) {
+  SqlStore(const DatabaseUrl& url, const StoreOptions& options)
+      : pool_(options.pool_size),
+        d_(url.engine == DatabaseUrl::Engine::postgresql ? postgresql_dialect() : sqlite_dialect()) {
     for (std::size_t i = 0; i < options.pool_size; ++i) {
       auto& s = pool_.at(i);
+      if (d_.postgresql) {
+        s.open(*soci::factory_postgresql(), url.target);
+        s << "SET client_min_messages TO WARNING";
+        continue;
+      }
       s.open(*soci::factory_sqlite3(), "db=" + url.target + " timeout=30");
       s << "PRAGMA busy_timeout = 30000";
       s << "PRAGMA foreign_keys = ON";
@@ -634,10 +647,10 @@ class SqlStore final : public app::Store {
   }
 
   std::unique_ptr<app::UnitOfWork> begin_write() override {
-    return std::make_unique<SqlUnitOfWork>(pool_, std::unique_lock<std::mutex>(writer_));
+    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>(writer_));
   }
   std::unique_ptr<app::UnitOfWork> begin_read() override {
-    return std::make_unique<SqlUnitOfWork>(pool_, std::unique_lock<std::mutex>());
+    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>());
   }
 
   app::VerifyResult verify_audit() override {
@@ -688,15 +701,16 @@ class SqlStore final : public app::Store {
   void migrate() {
     std::unique_lock<std::mutex> lock(writer_);
     auto& sql = pool_.at(0);
-    sql << "BEGIN IMMEDIATE";
+    sql << d_.begin_write;
     try {
+      if (*d_.migration_lock) sql << d_.migration_lock;
       sql << "CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, "
              "name TEXT NOT NULL, applied_at TEXT NOT NULL)";
       int current = 0;
       soci::indicator ind = soci::i_null;
       sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
       if (ind == soci::i_null) current = 0;
-      const auto all = sqlite_migrations();
+      const auto all = d_.postgresql ? postgresql_migrations() : sqlite_migrations();
       if (current > all.back().version)
         throw std::runtime_error("the database schema (version " + std::to_string(current) +
                                  ") is newer than this waiver knows (" + std::to_string(all.back().version) +
@@ -720,8 +734,83 @@ class SqlStore final : public app::Store {
   }
 
   soci::connection_pool pool_;
+  const Dialect& d_;
   std::mutex writer_;
 };
+
+}  // namespace
+
+namespace {
+
+std::optional<std::string> url_decoded(std::string_view s) {
+  std::string out;
+  for (std::size_t i = 0; i < s.size(); ++i) {
+    if (s[i] != '%') {
+      out += s[i];
+      continue;
+    }
+    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+      return std::nullopt;
+    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
+    i += 2;
+  }
+  return out;
+}
+
+// A libpq connection-string value, quoted.
+std::string conninfo_value(const std::string& v) {
+  std::string out = "'";
+  for (char c : v) {
+    if (c == '\'' || c == '\\') out += '\\';
+    out += c;
+  }
+  return out + "'";
+}
+
+// postgresql://[user[:password]@]host[:port]/dbname → a libpq connection string.
+tl::expected<std::string, std::string> postgresql_conninfo(const std::string& url) {
+  const auto bad = [&](const std::string& why) {
+    return tl::unexpected<std::string>("the PostgreSQL URL " + why +
+                                       ": use postgresql://user:password@host:port/dbname");
+  };
+  std::string_view rest(url);
+  rest.remove_prefix(rest.find("://") + 3);
+  if (auto q = rest.find('?'); q != std::string_view::npos) rest = rest.substr(0, q);
+  std::string user, password;
+  if (auto at = rest.rfind('@'); at != std::string_view::npos) {
+    auto credentials = rest.substr(0, at);
+    rest.remove_prefix(at + 1);
+    auto colon = credentials.find(':');
+    auto u = url_decoded(credentials.substr(0, colon));
+    auto p = colon == std::string_view::npos ? std::optional<std::string>("")
+                                             : url_decoded(credentials.substr(colon + 1));
+    if (!u || !p) return bad("has a broken %-encoding");
+    user = *u;
+    password = *p;
+  }
+  auto slash = rest.find('/');
+  if (slash == std::string_view::npos || slash + 1 >= rest.size()) return bad("names no database");
+  auto hostport = rest.substr(0, slash);
+  auto db = url_decoded(rest.substr(slash + 1));
+  if (!db) return bad("has a broken %-encoding");
+  std::string host(hostport), port;
+  if (auto colon = hostport.rfind(':');
+      colon != std::string_view::npos && hostport.find(']') == std::string_view::npos) {
+    host = std::string(hostport.substr(0, colon));
+    port = std::string(hostport.substr(colon + 1));
+    if (port.empty() ||
+        !std::all_of(port.begin(), port.end(), [](unsigned char c) { return std::isdigit(c); }))
+      return bad("has a bad port");
+  }
+  if (host.size() > 2 && host.front() == '[') host = host.substr(1, host.size() - 2);
+  if (host.empty()) return bad("names no host");
+  std::string out = "host=" + conninfo_value(host) + " dbname=" + conninfo_value(*db);
+  if (!port.empty()) out += " port=" + port;
+  if (!user.empty()) out += " user=" + conninfo_value(user);
+  if (!password.empty()) out += " password=" + conninfo_value(password);
+  return out + " connect_timeout=10";
+}
 
 }  // namespace
 
@@ -731,18 +820,22 @@ tl::expected<DatabaseUrl, std::string> parse_database_url(const std::string& url
     if (path.empty()) return tl::unexpected<std::string>("the SQLite URL names no file: " + url);
     return DatabaseUrl{DatabaseUrl::Engine::sqlite, path};
   }
-  if (url.starts_with("postgresql://") || url.starts_with("postgres://"))
-    return tl::unexpected<std::string>(
-        "PostgreSQL is not supported by this build yet; use sqlite:///path/to/waiver.db");
+  if (url.starts_with("postgresql://") || url.starts_with("postgres://")) {
+    auto conninfo = postgresql_conninfo(url);
+    if (!conninfo) return tl::unexpected<std::string>(conninfo.error());
+    return DatabaseUrl{DatabaseUrl::Engine::postgresql, *conninfo};
+  }
   return tl::unexpected<std::string>("unknown database URL '" + url +
-                                     "': use sqlite:///abs/path.db or sqlite://relative.db");
+                                     "': use sqlite:///abs/path.db, sqlite://relative.db or "
+                                     "postgresql://user:password@host:port/dbname");
 }
 
 std::unique_ptr<app::Store> open_store(const DatabaseUrl& url, const StoreOptions& options) {
   try {
     return std::make_unique<SqlStore>(url, options);
   } catch (const soci::soci_error& e) {
-    throw std::runtime_error("cannot open the database " + url.target + ": " + e.get_error_message());
+    const std::string where = url.engine == DatabaseUrl::Engine::sqlite ? url.target : "on PostgreSQL";
+    throw std::runtime_error("cannot open the database " + where + ": " + e.get_error_message());
   }
 }
 

@@ -1,0 +1,41 @@
+// Where SQLite and PostgreSQL differ, one named place per difference; everything else is the
+// same SQL on both.
+#pragma once
+#include <string>
+
+namespace waiver::store {
+
+struct Dialect {
+  bool postgresql = false;
+  // SQLite takes the write lock at BEGIN IMMEDIATE, so writers queue instead of failing later;
+  // PostgreSQL locks rows as they are written.
+  const char* begin_write = "BEGIN IMMEDIATE";
+  const char* begin_read = "BEGIN";
+  // Appends to the audit chain lock its head row, so that instances on one PostgreSQL database
+  // append in one global order. SQLite has one writer at a time already.
+  const char* lock_row = "";
+  // Case-insensitive text search: LIKE is already so in SQLite for ASCII.
+  const char* like = "LIKE";
+  // A comma list of ids from a subquery.
+  const char* id_list = "group_concat(x.id)";
+  // Taken in the migration transaction, so that two instances starting together migrate once.
+  const char* migration_lock = "";
+};
+
+inline const Dialect& sqlite_dialect() {
+  static const Dialect kSqlite{};
+  return kSqlite;
+}
+
+inline const Dialect& postgresql_dialect() {
+  static const Dialect kPostgresql{true,
+                                   "BEGIN",
+                                   "BEGIN",
+                                   " FOR UPDATE",
+                                   "ILIKE",
+                                   "string_agg(CAST(x.id AS TEXT), ',')",
+                                   "SELECT pg_advisory_xact_lock(72240)"};
+  return kPostgresql;
+}
+
+}  // namespace waiver::store
