@@ -2,8 +2,16 @@
 BUILD ?= build
 BUILD_TYPE ?= RelWithDebInfo
 WAIVER := $(BUILD)/waiver
+PG_CLUSTER := $(CURDIR)/scripts/pg-cluster.sh
 
-.PHONY: all deps build run test unit-test api-test format format-check tidy clean
+# The PostgreSQL runs of the same suites, part of `make test` after the SQLite runs
+# (`make test PG_TESTS=` leaves them out). Each target starts a throw-away cluster in a temp
+# folder (scripts/pg-cluster.sh: as the `postgres` user when run as root), runs, and always
+# stops it and removes the folder.
+PG_TESTS ?= unit-test-postgresql api-test-postgresql
+
+.PHONY: all deps build run test unit-test api-test api-deps format format-check tidy clean
+.PHONY: unit-test-postgresql api-test-postgresql
 
 all: build
 
@@ -24,14 +32,41 @@ run: build
 
 test: build
 	@scripts/install-deps.sh --with-node
-	@$(MAKE) --no-print-directory unit-test api-test format-check
+	@$(MAKE) --no-print-directory unit-test api-test $(PG_TESTS) format-check
 
+# Tests labelled `postgresql` need a cluster: they run in unit-test-postgresql only.
 unit-test:
-	@ctest --test-dir $(BUILD) --output-on-failure -j2
+	@ctest --test-dir $(BUILD) --output-on-failure -j2 -LE postgresql
 
-api-test:
+api-deps:
 	@cd tests/api && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+api-test: api-deps
 	@cd tests/api && WAIVER_BIN=$(abspath $(WAIVER)) npx playwright test
+
+# The shell recipe shared by the two PostgreSQL targets: a cluster in a new temp folder, its URL
+# in $url and its folder in $dir, stopped and removed on exit whatever happens (kept, with its
+# folder printed, when WAIVER_KEEP_TMP is set).
+define with_pg_cluster
+	dir=$$(mktemp -d "$${TMPDIR:-/tmp}/waiver-pg.XXXXXX") || exit 1; \
+	cleanup() { if [ -n "$${WAIVER_KEEP_TMP:-}" ]; then echo "PostgreSQL cluster kept in $$dir ($(PG_CLUSTER) stop $$dir)"; \
+	  else "$(PG_CLUSTER)" stop "$$dir"; fi; }; \
+	trap cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM; \
+	url=$$("$(PG_CLUSTER)" start "$$dir") || exit 1;
+endef
+
+# ctest gets the cluster's superuser URL (database `postgres`) in WAIVER_TEST_POSTGRES_URL, and its
+# folder in WAIVER_TEST_PG_DIR for `scripts/pg-cluster.sh createdb $WAIVER_TEST_PG_DIR NAME`.
+unit-test-postgresql:
+	@$(with_pg_cluster) \
+	WAIVER_TEST_POSTGRES_URL="$$url" WAIVER_TEST_PG_DIR="$$dir" \
+	  ctest --test-dir $(BUILD) --output-on-failure -j2 -L postgresql
+
+# The whole black-box suite, each spec file on a new database of the cluster (helpers/server.ts).
+api-test-postgresql: api-deps
+	@$(with_pg_cluster) \
+	cd tests/api && WAIVER_TEST_ENGINE=postgresql WAIVER_TEST_PG_DIR="$$dir" \
+	  WAIVER_BIN=$(abspath $(WAIVER)) npx playwright test
 
 format:
 	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i

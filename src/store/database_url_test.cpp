@@ -10,9 +10,11 @@ TEST(DatabaseUrl, PostgresqlBecomesAQuotedConnectionString) {
   auto u = parse_database_url("postgresql://ana:p%40ss%27word@db.example:6543/waiver");
   ASSERT_TRUE(u) << u.error();
   EXPECT_EQ(u->engine, DatabaseUrl::Engine::postgresql);
-  EXPECT_EQ(u->target,
-            "host='db.example' dbname='waiver' port=6543 user='ana' password='p@ss\\'word' connect_timeout=10");
-  EXPECT_EQ(parse_database_url("postgres://127.0.0.1/w")->target, "host='127.0.0.1' dbname='w' connect_timeout=10");
+  EXPECT_EQ(
+      u->target,
+      "host='db.example' dbname='waiver' port=6543 user='ana' password='p@ss\\'word' connect_timeout=10");
+  EXPECT_EQ(parse_database_url("postgres://127.0.0.1/w")->target,
+            "host='127.0.0.1' dbname='w' connect_timeout=10");
 }
 
 TEST(DatabaseUrl, BrokenUrlsAreRefusedWithAReason) {

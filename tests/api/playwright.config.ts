@@ -1,5 +1,6 @@
 // API tests only: no browser is launched or needed. Each spec file starts its own `waiver serve`
-// on a free port with a fresh SQLite database (helpers/server.ts).
+// on a free port with a fresh database: SQLite, or PostgreSQL with WAIVER_TEST_ENGINE=postgresql
+// (helpers/server.ts).
 import { defineConfig } from '@playwright/test';
 
 export default defineConfig({

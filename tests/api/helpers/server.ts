@@ -1,5 +1,10 @@
-// Starts a real `waiver serve` against a fresh SQLite database for one spec file, and gives the
-// tests an API client per user. Black-box: only the command line and the HTTP API are used.
+// Starts a real `waiver serve` against a fresh database for one spec file, and gives the tests an
+// API client per user. Black-box: only the command line and the HTTP API are used (and, for the
+// few tests that inspect or tamper with rows, plain SQL through `sql()`).
+//
+// The engine is SQLite (a file in the spec's temp folder) unless WAIVER_TEST_ENGINE=postgresql:
+// then WAIVER_TEST_PG_DIR names a cluster started with `scripts/pg-cluster.sh start DIR`, and
+// each spec file gets a new empty database in it (`make api-test-postgresql` does all that).
 import { test, request as playwrightRequest } from '@playwright/test';
 import type { APIRequestContext, APIResponse } from '@playwright/test';
 import { spawn, execFile } from 'node:child_process';
@@ -9,8 +14,65 @@ import { tmpdir } from 'node:os';
 import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
+import { randomBytes } from 'node:crypto';
 
 const here = dirname(fileURLToPath(import.meta.url));
+const REPO = resolve(here, '..', '..', '..');
+const PG_CLUSTER = join(REPO, 'scripts', 'pg-cluster.sh');
+
+export type Engine = 'sqlite' | 'postgresql';
+
+/** The database engine under test: $WAIVER_TEST_ENGINE, `sqlite` (default) or `postgresql`. */
+export const ENGINE: Engine = (() => {
+  const e = process.env.WAIVER_TEST_ENGINE || 'sqlite';
+  if (e !== 'sqlite' && e !== 'postgresql')
+    throw new Error(`WAIVER_TEST_ENGINE=${e}: expected sqlite or postgresql`);
+  return e;
+})();
+
+/** The PostgreSQL test cluster's folder ($WAIVER_TEST_PG_DIR), when ENGINE is postgresql. */
+const PG_DIR: string = (() => {
+  if (ENGINE !== 'postgresql') return '';
+  const d = process.env.WAIVER_TEST_PG_DIR;
+  if (!d || !existsSync(join(d, 'url')))
+    throw new Error(
+      `WAIVER_TEST_ENGINE=postgresql needs WAIVER_TEST_PG_DIR to name a started cluster ` +
+        `(${d ? `${d}/url is missing` : 'it is not set'}): run \`scripts/pg-cluster.sh start DIR\` ` +
+        `and set WAIVER_TEST_PG_DIR=DIR, or use \`make api-test-postgresql\``,
+    );
+  return resolve(d);
+})();
+
+/** Runs scripts/pg-cluster.sh with these arguments; its stdout, trimmed. */
+async function pgCluster(args: string[]): Promise<string> {
+  return await new Promise<string>((ok, fail) => {
+    execFile(PG_CLUSTER, args, { timeout: 60_000 }, (err, stdout, stderr) => {
+      if (err) fail(new Error(`scripts/pg-cluster.sh ${args.join(' ')} failed: ${String(stderr).trim() || err.message}`));
+      else ok(String(stdout).trim());
+    });
+  });
+}
+
+/**
+ * Wraps one PostgreSQL statement so that psql prints its rows as one JSON array of arrays (columns
+ * in order, numbers as numbers), like the SQLite branch's json.dumps. Statements that return no
+ * rows (UPDATE, DELETE, INSERT without RETURNING, DDL) run as they are: null means "no rows".
+ */
+function pgRowsAsJson(query: string): string | null {
+  const q = query.trim().replace(/;+\s*$/, '');
+  const first = q.replace(/^(\s|--[^\n]*\n|\/\*[\s\S]*?\*\/)*/, '').split(/[\s(]/, 1)[0].toLowerCase();
+  const rows =
+    ['select', 'with', 'values', 'table'].includes(first) ||
+    (['insert', 'update', 'delete'].includes(first) && /\breturning\b/i.test(q));
+  if (!rows) return null;
+  return (
+    `WITH q AS (${q}) ` +
+    `SELECT coalesce(json_agg(r ORDER BY n), '[]'::json) FROM (` +
+    `SELECT (SELECT coalesce(json_agg(e.v ORDER BY e.i), '[]'::json) ` +
+    `FROM json_each(row_to_json(t)) WITH ORDINALITY AS e(k, v, i)) AS r, ` +
+    `row_number() OVER () AS n FROM q AS t) AS s`
+  );
+}
 
 /** The binary under test: $WAIVER_BIN, else ../../build/waiver relative to tests/api. */
 export const WAIVER_BIN = process.env.WAIVER_BIN
@@ -186,8 +248,13 @@ export class Api {
 }
 
 export class Waiver {
+  /** The engine this server runs on (the same for every spec file of a run). */
+  readonly engine: Engine = ENGINE;
   dir = '';
+  /** The --db URL: sqlite:///tmp/…/w.db, or postgresql://waiver:…@127.0.0.1:PORT/NAME. */
   db = '';
+  /** The PostgreSQL database made for this spec file (dropped by stop()); '' on SQLite. */
+  private pgName = '';
   port = 0;
   base = '';
   tokens = new Map<string, string>();
@@ -241,8 +308,15 @@ export class Waiver {
     if (!existsSync(WAIVER_BIN))
       throw new Error(`waiver binary not found at ${WAIVER_BIN} (set WAIVER_BIN or build it)`);
     this.dir = mkdtempSync(join(tmpdir(), 'waiver-api-'));
-    // sqlite:///abs/path.db — the scheme's // followed by the absolute path.
-    this.db = `sqlite://${join(this.dir, 'w.db')}`;
+    if (this.engine === 'postgresql') {
+      // A new empty database per spec file (and per worker restart) in the shared test cluster.
+      this.pgName = `waiver_${process.pid}_${randomBytes(4).toString('hex')}`;
+      this.db = await pgCluster(['createdb', PG_DIR, this.pgName]);
+      writeFileSync(join(this.dir, 'db-url'), `${this.db}\n`);
+    } else {
+      // sqlite:///abs/path.db — the scheme's // followed by the absolute path.
+      this.db = `sqlite://${join(this.dir, 'w.db')}`;
+    }
     writeFileSync(join(this.dir, 'org.yaml'), this.orgYaml);
     if (this.configYaml !== null) writeFileSync(join(this.dir, 'waiver.yaml'), this.configYaml);
     await this.cliOk(['init']);
@@ -301,8 +375,43 @@ export class Waiver {
     await this.serve();
   }
 
-  /** Runs SQL on the SQLite database with python3's sqlite3 module; rows as arrays. */
+  /**
+   * Runs one SQL statement on this spec's database; its rows as arrays (numbers as numbers, text
+   * as strings), [] for a statement without rows. SQLite: python3's sqlite3 module. PostgreSQL:
+   * psql (Debian's postgresql-client). Write SQL both engines accept; `columns()` replaces PRAGMA.
+   */
   async sql(query: string): Promise<unknown[][]> {
+    return this.engine === 'postgresql' ? this.sqlPostgresql(query) : this.sqlSqlite(query);
+  }
+
+  /** The column names of a table, in order (PRAGMA table_info or information_schema). */
+  async columns(table: string): Promise<string[]> {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(table)) throw new Error(`columns(): bad table name ${table}`);
+    const rows =
+      this.engine === 'postgresql'
+        ? await this.sql(
+            `SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() ` +
+              `AND table_name = '${table}' ORDER BY ordinal_position`,
+          )
+        : (await this.sql(`PRAGMA table_info(${table})`)).map((r) => [r[1]]);
+    return rows.map((r) => String(r[0]));
+  }
+
+  private async sqlPostgresql(query: string): Promise<unknown[][]> {
+    const wrapped = pgRowsAsJson(query);
+    const env: NodeJS.ProcessEnv = {};
+    for (const [k, v] of Object.entries(childEnv())) if (!k.startsWith('PG')) env[k] = v;
+    env.PGCONNECT_TIMEOUT = '10';
+    const args = [this.db, '-X', '-q', '-A', '-t', '-v', 'ON_ERROR_STOP=1', '-c', wrapped ?? query];
+    return await new Promise((ok, fail) => {
+      execFile('psql', args, { env, timeout: 30_000, maxBuffer: 64 * 1024 * 1024 }, (err, stdout, stderr) => {
+        if (err) fail(new Error(`sql failed: ${String(stderr).trim() || err.message}\n  query: ${query}`));
+        else ok(wrapped === null ? [] : JSON.parse(String(stdout)));
+      });
+    });
+  }
+
+  private async sqlSqlite(query: string): Promise<unknown[][]> {
     const path = this.db.replace(/^sqlite:\/\//, '');
     const script =
       'import sqlite3,sys,json\n' +
@@ -345,6 +454,11 @@ export class Waiver {
       clearTimeout(t);
     }
     if (this.dir && !process.env.WAIVER_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
+    if (this.pgName && !process.env.WAIVER_KEEP_TMP) {
+      // WITH (FORCE) also ends connections of servers a test started and left running.
+      await pgCluster(['dropdb', PG_DIR, this.pgName]).catch((e) => console.warn(String(e)));
+      this.pgName = '';
+    }
   }
 
   private async client(key: string, token: string | null, email: string | null): Promise<Api> {

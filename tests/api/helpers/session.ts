@@ -2,7 +2,7 @@
 // request context is the cookie jar) and answers X-CSRF-Token like the web page would; a client
 // that sends a cookie value it was given (an old or stolen one); a Bearer client with DELETE and
 // PUT. Also: setting passwords through the command line, reading `waiver audit export`, and
-// editing a session row (idle, absolute expiry) through python3's sqlite3.
+// editing a session row (idle, absolute expiry) through `w.sql` (SQLite or PostgreSQL).
 import { test, expect, request as playwrightRequest } from '@playwright/test';
 import type { APIRequestContext, APIResponse } from '@playwright/test';
 import { createHash } from 'node:crypto';
