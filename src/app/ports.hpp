@@ -182,6 +182,8 @@ class Store {
   // A unit of work that only reads.
   virtual std::unique_ptr<UnitOfWork> begin_read() = 0;
   virtual VerifyResult verify_audit() = 0;
+  // Empty when the database answers and its schema is the one this build knows; else why not.
+  virtual std::string readiness() = 0;
   // Calls `sink` with each event in order.
   virtual void export_audit(const std::function<void(const AuditEvent&)>& sink) = 0;
 };

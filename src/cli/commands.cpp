@@ -47,7 +47,7 @@ T must(app::Outcome<T> r) {
 std::unique_ptr<app::Store> open(const Config& c) {
   auto url = store::parse_database_url(c.db);
   if (!url) throw Failure(url.error());
-  return store::open_store(*url);
+  return store::open_store(*url, {static_cast<std::size_t>(c.db_pool_size), true});
 }
 
 // The database URL without its password, for messages.

@@ -24,6 +24,7 @@ int to_int(const std::string& name, const std::string& text) {
 
 // The whole-number settings that share one way of reading, by name.
 int* int_setting(Config& c, const std::string& key) {
+  if (key == "db_pool_size") return &c.db_pool_size;
   if (key == "session_idle_minutes") return &c.session_idle_minutes;
   if (key == "session_absolute_hours") return &c.session_absolute_hours;
   if (key == "throttle_window_minutes") return &c.throttle_window_minutes;
@@ -80,8 +81,9 @@ Config load_config(const std::optional<std::string>& path) {
   if (auto v = env("WAIVER_APPEAL_WINDOW_DAYS"))
     c.appeal_window_days = to_int("WAIVER_APPEAL_WINDOW_DAYS", *v);
   if (auto v = env("WAIVER_LOG_LEVEL")) c.log_level = *v;
-  for (const char* key : {"session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
-                          "max_failures_per_account", "max_failures_per_address"}) {
+  for (const char* key :
+       {"db_pool_size", "session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
+        "max_failures_per_account", "max_failures_per_address"}) {
     std::string name = "WAIVER_" + std::string(key);
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
     if (auto v = env(name.c_str())) *int_setting(c, key) = to_int(name, *v);

@@ -16,6 +16,7 @@ struct Config {
   int appeal_window_days = 30;            // WAIVER_APPEAL_WINDOW_DAYS
   std::string log_level = "info";         // WAIVER_LOG_LEVEL
   OidcSetup oidc;                         // oidc_* keys, WAIVER_OIDC_*
+  int db_pool_size = 8;                   // WAIVER_DB_POOL_SIZE: connections per instance
   int session_idle_minutes = 60;          // WAIVER_SESSION_IDLE_MINUTES
   int session_absolute_hours = 12;        // WAIVER_SESSION_ABSOLUTE_HOURS
   int throttle_window_minutes = 15;       // WAIVER_THROTTLE_WINDOW_MINUTES

@@ -385,6 +385,7 @@ std::vector<Row> AuthorizationTable::rows() {
   return {
       // The service
       {"GET", "/health", "", Auth::token, fixed("/health"), everyone(k2xx)},
+      {"GET", "/ready", "", Auth::token, fixed("/ready"), everyone(k2xx)},
       {"GET", "/openapi.json", "", Auth::token, fixed("/openapi.json"), everyone(k2xx)},
       {"GET", "/me", "", Auth::token, fixed("/me"), signed_in()},
       {"GET", "/oidc/login", "single sign-on not configured", Auth::token, fixed("/oidc/login"),

@@ -405,6 +405,7 @@ class BrokenStore final : public app::Store {
   std::unique_ptr<app::UnitOfWork> begin_write() override { throw std::runtime_error("disk on fire"); }
   std::unique_ptr<app::UnitOfWork> begin_read() override { throw std::runtime_error("disk on fire"); }
   app::VerifyResult verify_audit() override { throw std::runtime_error("disk on fire"); }
+  std::string readiness() override { throw std::runtime_error("disk on fire"); }
   void export_audit(const std::function<void(const app::AuditEvent&)>&) override {
     throw std::runtime_error("disk on fire");
   }

@@ -6,6 +6,12 @@ namespace waiver::http {
 
 HttpResponse health(Context&, const HttpRequest&) { return json_response(200, {{"status", "ok"}}); }
 
+HttpResponse ready(Context& ctx, const HttpRequest&) {
+  const std::string reason = ctx.services.store.readiness();
+  if (!reason.empty()) return problem(app::Error::Kind::unavailable, reason);
+  return json_response(200, {{"status", "ready"}});
+}
+
 HttpResponse openapi(Context&, const HttpRequest&) {
   HttpResponse r;
   r.body = openapi_document();

@@ -10,6 +10,7 @@ namespace {
 // Fixed paths come before patterns that would also match them (/exceptions/export).
 constexpr std::array kRoutes{
     Route{"GET", "/health", "/health", health},
+    Route{"GET", "/ready", "/ready", ready},
     Route{"GET", "/openapi.json", "/openapi.json", openapi},
     Route{"GET", "/me", "/me", me},
     Route{"GET", "/oidc/login", "/oidc/login", oidc_login},

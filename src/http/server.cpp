@@ -3,7 +3,13 @@
 #include <spdlog/spdlog.h>
 
 #include <restinio/all.hpp>
+
+#include <algorithm>
+#include <cctype>
+#include <chrono>
+
 #include <thread>
+#include "app/secrets.hpp"
 
 namespace waiver::http {
 namespace {
@@ -52,7 +58,14 @@ HttpRequest plain(const restinio::request_handle_t& req) {
 }
 
 restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
+  const auto started = std::chrono::steady_clock::now();
   HttpRequest plain_req = plain(req);
+  // A request id from the client or the load balancer is kept when it is sane; else a new one.
+  std::string request_id = plain_req.header("x-request-id").value_or("");
+  if (request_id.empty() || request_id.size() > 64 ||
+      !std::all_of(request_id.begin(), request_id.end(),
+                   [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; }))
+    request_id = app::random_hex(8);
   HttpResponse res = dispatch(ctx, plain_req);
   auto out = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(res.status)}, reason_of(res.status)});
@@ -61,9 +74,15 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
   out.append_header("Referrer-Policy", "no-referrer");
   out.append_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
   out.append_header("Cache-Control", "no-store");
+  out.append_header("X-Request-Id", request_id);
   for (const auto& [name, value] : res.headers) out.append_header(name, value);
   out.set_body(std::move(res.body));
-  spdlog::debug("{} {} {}", plain_req.method, plain_req.path, res.status);
+  const auto micros =
+      std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
+          .count();
+  spdlog::info("request_id={} method={} path={} status={} duration_ms={:.3f} remote={}", request_id,
+               plain_req.method, plain_req.path, res.status, static_cast<double>(micros) / 1000.0,
+               plain_req.remote_address);
   return out.done();
 }
 

@@ -5,11 +5,11 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 
-#include <cstdlib>
-#include <set>
 #include <atomic>
+#include <cstdlib>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "app/services.hpp"
@@ -45,13 +45,17 @@ class PostgresDatabase {
     }
   }
   bool available() const { return !url_.empty(); }
-  soci::session raw() const { return soci::session(*soci::factory_postgresql(), parse_database_url(url_)->target); }
+  soci::session raw() const {
+    return soci::session(*soci::factory_postgresql(), parse_database_url(url_)->target);
+  }
   std::unique_ptr<app::Store> open(std::size_t pool = 4) const {
     return open_store(*parse_database_url(url_), {pool, true});
   }
 
  private:
-  soci::session admin() const { return soci::session(*soci::factory_postgresql(), parse_database_url(base_)->target); }
+  soci::session admin() const {
+    return soci::session(*soci::factory_postgresql(), parse_database_url(base_)->target);
+  }
   static inline int counter_ = 0;
   std::string base_, name_, url_;
 };
@@ -64,13 +68,13 @@ class OnPostgresql : public ::testing::Test {
     a_ = db_.open();
     b_ = db_.open();
     app::Services s{*a_, clock_, {}};
-    nlohmann::json org = {
-        {"users", {{{"email", "ana@x.test"}, {"name", "Ana"}, {"department", "Eng"}},
-                   {{"email", "head@x.test"}, {"name", "Head"}, {"department", "Eng"}},
-                   {{"email", "owner@x.test"}, {"name", "Owner"}},
-                   {{"email", "sec@x.test"}, {"name", "Sec"}, {"roles", {"security_compliance"}}}}},
-        {"departments", {{{"name", "Eng"}, {"head", "head@x.test"}}}},
-        {"policies", {{{"id", "p"}, {"title", "P"}, {"owner", "owner@x.test"}}}}};
+    nlohmann::json org = {{"users",
+                           {{{"email", "ana@x.test"}, {"name", "Ana"}, {"department", "Eng"}},
+                            {{"email", "head@x.test"}, {"name", "Head"}, {"department", "Eng"}},
+                            {{"email", "owner@x.test"}, {"name", "Owner"}},
+                            {{"email", "sec@x.test"}, {"name", "Sec"}, {"roles", {"security_compliance"}}}}},
+                          {"departments", {{{"name", "Eng"}, {"head", "head@x.test"}}}},
+                          {"policies", {{{"id", "p"}, {"title", "P"}, {"owner", "owner@x.test"}}}}};
     ASSERT_TRUE(app::import_organisation(s, org, "test"));
   }
   domain::Actor actor(app::Store& st, const std::string& email) { return *st.begin_read()->actor(email); }
@@ -118,11 +122,20 @@ TEST_F(OnPostgresql, TwoApproversRacingForOneSlotOnTwoInstancesOneWins) {
   app::Services sa{*a_, clock_, {}}, sb{*b_, clock_, {}};
   const auto ana = actor(*a_, "ana@x.test");
   auto draft = app::create_request(sa, ana,
-                                   {{"title", "t"}, {"policy_id", "p"}, {"requirement", "r"}, {"type", "access"},
-                                    {"data_classification", "GREEN"}, {"description", "d"}, {"justification", "j"},
-                                    {"resources", "r"}, {"scope", "s"}, {"likelihood", 1}, {"impact", 1},
+                                   {{"title", "t"},
+                                    {"policy_id", "p"},
+                                    {"requirement", "r"},
+                                    {"type", "access"},
+                                    {"data_classification", "GREEN"},
+                                    {"description", "d"},
+                                    {"justification", "j"},
+                                    {"resources", "r"},
+                                    {"scope", "s"},
+                                    {"likelihood", 1},
+                                    {"impact", 1},
                                     {"compensating_controls", {{{"description", "c"}}}},
-                                    {"start_on", "2026-09-01"}, {"end_on", "2026-10-01"}});
+                                    {"start_on", "2026-09-01"},
+                                    {"end_on", "2026-10-01"}});
   ASSERT_TRUE(draft);
   const std::string id = std::to_string(draft->request.id);
   ASSERT_TRUE(app::submit_request(sa, ana, {id, std::nullopt, nlohmann::json::object()}));
@@ -131,7 +144,8 @@ TEST_F(OnPostgresql, TwoApproversRacingForOneSlotOnTwoInstancesOneWins) {
   std::vector<std::thread> threads;
   for (int t = 0; t < 6; ++t)
     threads.emplace_back([&, t] {
-      auto r = app::decide_slot(t % 2 ? sa : sb, head_a, {id, std::nullopt, {{"decision", "approve"}}}, "department");
+      auto r = app::decide_slot(t % 2 ? sa : sb, head_a, {id, std::nullopt, {{"decision", "approve"}}},
+                                "department");
       (r ? ok : refused)++;
     });
   for (auto& t : threads) t.join();

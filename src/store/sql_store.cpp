@@ -76,7 +76,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   SqlUnitOfWork(soci::connection_pool& pool, const Dialect& dialect, std::unique_lock<std::mutex> writer)
       : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), d_(dialect), writer_(std::move(writer)) {
     try {
-      sql_ << (writer_.owns_lock() ? d_.begin_write : d_.begin_read);
+      begin();
     } catch (...) {
       pool_.give_back(pos_);
       throw;
@@ -90,6 +90,20 @@ class SqlUnitOfWork final : public app::UnitOfWork {
       }
     }
     pool_.give_back(pos_);
+  }
+
+  // Starts the transaction; a PostgreSQL connection lost since its last use (the server
+  // restarted) is opened again once before giving up.
+  void begin() {
+    const char* statement = writer_.owns_lock() ? d_.begin_write : d_.begin_read;
+    try {
+      sql_ << statement;
+    } catch (const soci::soci_error&) {
+      if (!d_.postgresql) throw;
+      sql_.reconnect();
+      sql_ << "SET client_min_messages TO WARNING";
+      sql_ << statement;
+    }
   }
 
   void commit() override {
@@ -653,6 +667,23 @@ class SqlStore final : public app::Store {
     return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>());
   }
 
+  std::string readiness() override {
+    try {
+      auto uow = begin_read();  // reconnects if it must
+      auto& sql = static_cast<SqlUnitOfWork&>(*uow).session();
+      int current = 0;
+      soci::indicator ind = soci::i_null;
+      sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
+      const auto all = d_.postgresql ? postgresql_migrations() : sqlite_migrations();
+      if (ind == soci::i_null || current != all.back().version)
+        return "the database schema is at version " + std::to_string(ind == soci::i_null ? 0 : current) +
+               ", this build needs " + std::to_string(all.back().version) + ": run waiver init";
+      return "";
+    } catch (const std::exception& e) {
+      return std::string("the database does not answer: ") + e.what();
+    }
+  }
+
   app::VerifyResult verify_audit() override {
     ChainVerifier verifier;
     long long events = 0;
@@ -677,25 +708,13 @@ class SqlStore final : public app::Store {
  private:
   void export_audit(const std::function<void(const AuditEvent&)>& sink,
                     const std::function<void(soci::session&)>& also) {
-    auto pos = pool_.lease();
-    auto& sql = pool_.at(pos);
-    try {
-      sql << "BEGIN";
-      {
-        soci::rowset<soci::row> rs = (sql.prepare << "SELECT * FROM audit_events ORDER BY id");
-        for (const auto& r : rs) sink(event_from_row(r));
-      }
-      also(sql);
-      sql << "COMMIT";
-    } catch (...) {
-      try {
-        sql << "ROLLBACK";
-      } catch (...) {
-      }
-      pool_.give_back(pos);
-      throw;
+    auto uow = begin_read();  // one snapshot for the events and the head
+    auto& sql = static_cast<SqlUnitOfWork&>(*uow).session();
+    {
+      soci::rowset<soci::row> rs = (sql.prepare << "SELECT * FROM audit_events ORDER BY id");
+      for (const auto& r : rs) sink(event_from_row(r));
     }
-    pool_.give_back(pos);
+    also(sql);
   }
 
   void migrate() {
