@@ -69,9 +69,10 @@ Outcome<void> save(UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest&
                    const std::string& actor, const std::string& action, Instant now, json data) {
   r.version = before.version + 1;
   r.updated_at = now;
+  // Another instance changed it between our read and our write: the loser of a race gets 409,
+  // like one who came a moment later (412 when it sent If-Match: see act()).
   if (!uow.update(r))
-    return fail(Error::Kind::precondition_failed,
-                "the request was changed by someone else meanwhile; read it again");
+    return fail(Error::Kind::conflict, "the request was changed by someone else meanwhile; read it again");
   auto e = record_for(r, actor, action, now);
   e.before = snapshot(before);
   e.after = snapshot(r);
@@ -107,7 +108,11 @@ Outcome<RequestView> act(Services& s, const Actor& a, const ActionInput& in, con
   json data;
   Outcome<void> applied = rule(*r, *uow, now, data);
   if (!applied) return fail(applied.error());
-  if (auto ok = save(*uow, *r, before, a.email, action, now, data); !ok) return fail(ok.error());
+  if (auto ok = save(*uow, *r, before, a.email, action, now, data); !ok) {
+    Error e = ok.error();
+    if (in.if_match) e.kind = Error::Kind::precondition_failed;  // the version it named is gone
+    return fail(e);
+  }
   if (auto ok = supersede_parent(*uow, *r, a.email, now); !ok) return fail(ok.error());
   uow->commit();
   return view_of(s, *uow, a, std::move(*r), true);

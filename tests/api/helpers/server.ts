@@ -54,6 +54,32 @@ async function pgCluster(args: string[]): Promise<string> {
 }
 
 /**
+ * A PostgreSQL cluster of a test's own (`scripts/pg-cluster.sh start DIR` in a new temp folder),
+ * for tests that must not disturb the shared one, such as restarting it while other spec files
+ * run: give its `dir` to `new Waiver(ORG_YAML, { pgDir })`. `restart()` is a fast stop and a start
+ * on the same port and URL (every connection the servers hold is cut); `stop()` removes it.
+ */
+export async function ownPgCluster(): Promise<{ dir: string; restart: () => Promise<void>; stop: () => Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'waiver-pg-own-'));
+  try {
+    await pgCluster(['start', dir]);
+  } catch (e) {
+    await pgCluster(['stop', dir]).catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    throw e;
+  }
+  return {
+    dir,
+    restart: async () => {
+      await pgCluster(['restart', dir]);
+    },
+    stop: async () => {
+      await pgCluster(['stop', dir]);
+    },
+  };
+}
+
+/**
  * Wraps one PostgreSQL statement so that psql prints its rows as one JSON array of arrays (columns
  * in order, numbers as numbers), like the SQLite branch's json.dumps. Statements that return no
  * rows (UPDATE, DELETE, INSERT without RETURNING, DDL) run as they are: null means "no rows".
@@ -267,7 +293,16 @@ export class Waiver {
   /** When set, written as waiver.yaml in the working folder before the first command runs. */
   configYaml: string | null = null;
 
-  constructor(readonly orgYaml: string = ORG_YAML) {}
+  /** The cluster this server's database lives in (PostgreSQL): $WAIVER_TEST_PG_DIR unless given. */
+  private readonly pgDir: string;
+
+  /** `opts.pgDir`: another cluster than the shared one (see ownPgCluster()). */
+  constructor(
+    readonly orgYaml: string = ORG_YAML,
+    opts: { pgDir?: string } = {},
+  ) {
+    this.pgDir = opts.pgDir ?? PG_DIR;
+  }
 
   /** Runs `waiver ARGS --db URL` in the temp folder. */
   async cli(args: string[], opts: { input?: string; withDb?: boolean } = {}): Promise<CliResult> {
@@ -309,9 +344,10 @@ export class Waiver {
       throw new Error(`waiver binary not found at ${WAIVER_BIN} (set WAIVER_BIN or build it)`);
     this.dir = mkdtempSync(join(tmpdir(), 'waiver-api-'));
     if (this.engine === 'postgresql') {
-      // A new empty database per spec file (and per worker restart) in the shared test cluster.
+      // A new empty database per spec file (and per worker restart) in the shared test cluster
+      // (or in the one given to the constructor).
       this.pgName = `waiver_${process.pid}_${randomBytes(4).toString('hex')}`;
-      this.db = await pgCluster(['createdb', PG_DIR, this.pgName]);
+      this.db = await pgCluster(['createdb', this.pgDir, this.pgName]);
       writeFileSync(join(this.dir, 'db-url'), `${this.db}\n`);
     } else {
       // sqlite:///abs/path.db — the scheme's // followed by the absolute path.
@@ -456,7 +492,7 @@ export class Waiver {
     if (this.dir && !process.env.WAIVER_KEEP_TMP) rmSync(this.dir, { recursive: true, force: true });
     if (this.pgName && !process.env.WAIVER_KEEP_TMP) {
       // WITH (FORCE) also ends connections of servers a test started and left running.
-      await pgCluster(['dropdb', PG_DIR, this.pgName]).catch((e) => console.warn(String(e)));
+      await pgCluster(['dropdb', this.pgDir, this.pgName]).catch((e) => console.warn(String(e)));
       this.pgName = '';
     }
   }

@@ -232,9 +232,13 @@ export async function editSession(w: Waiver, cookie: string, set: { expires_at?:
 
 /**
  * A second `waiver serve` on the same database with extra environment (e.g. an https
- * WAIVER_BASE_URL); stop it before the file ends. Its log is serve-2.log in the temp folder.
+ * WAIVER_BASE_URL); stop it before the file ends. Its log is serve-PORT.log in the temp folder;
+ * `alive()` tells whether the process still runs, `log()` gives the end of its log.
  */
-export async function startSecondServer(w: Waiver, env: Record<string, string>): Promise<{ base: string; stop: () => Promise<void> }> {
+export async function startSecondServer(
+  w: Waiver,
+  env: Record<string, string> = {},
+): Promise<{ base: string; stop: () => Promise<void>; alive: () => boolean; log: () => string }> {
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
   const logPath = join(w.dir, `serve-${port}.log`);
@@ -255,11 +259,19 @@ export async function startSecondServer(w: Waiver, env: Record<string, string>):
     await gone;
     clearTimeout(t);
   };
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  const logTail = () => {
+    try {
+      return readFileSync(logPath, 'utf8').slice(-4000);
+    } catch {
+      return '';
+    }
+  };
   const deadline = Date.now() + 20_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) break;
     try {
-      if ((await fetch(`${base}/api/v1/health`)).status === 200) return { base, stop };
+      if ((await fetch(`${base}/api/v1/health`)).status === 200) return { base, stop, alive, log: logTail };
     } catch {
       // not yet
     }
