@@ -16,6 +16,7 @@
 #include "cli/yaml_json.hpp"
 #include "http/handlers.hpp"
 #include "http/server.hpp"
+#include "store/copy.hpp"
 #include "store/sql_store.hpp"
 
 namespace waiver::cli {
@@ -145,6 +146,11 @@ int run(int argc, char** argv) {
   auto* verify = audit->add_subcommand("verify", "check the whole hash chain");
   auto* audit_export = audit->add_subcommand("export", "print every audit event as JSON Lines");
 
+  std::string copy_from, copy_to;
+  auto* copy = cli.add_subcommand("copy", "copy the whole installation into a new, empty database");
+  copy->add_option("--from", copy_from, "the database URL to copy (only read)")->required();
+  copy->add_option("--to", copy_to, "the database URL to copy into (new or empty)")->required();
+
   try {
     cli.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -195,6 +201,16 @@ int run(int argc, char** argv) {
       std::cout << "Waiver serving " << redacted(config.db) << " on http://" << config.listen << "/api/v1"
                 << std::endl;
       http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads)});
+      return 0;
+    }
+    if (copy->parsed()) {
+      auto from = store::parse_database_url(copy_from);
+      if (!from) throw Failure("--from: " + from.error());
+      auto to = store::parse_database_url(copy_to);
+      if (!to) throw Failure("--to: " + to.error());
+      const auto report = store::copy_database(*from, *to);
+      std::cout << "Copied " << redacted(copy_from) << " to " << redacted(copy_to) << ":\n"
+                << store::format_copy_report(report);
       return 0;
     }
     auto store = open(config);

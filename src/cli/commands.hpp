@@ -1,4 +1,4 @@
-// The `waiver` command: init, serve, import, export, token, user, jobs, audit.
+// The `waiver` command: init, serve, import, export, token, user, jobs, audit, copy.
 #pragma once
 
 namespace waiver::cli {

@@ -710,9 +710,25 @@ class SqlStore final : public app::Store {
                     const std::function<void(soci::session&)>& also) {
     auto uow = begin_read();  // one snapshot for the events and the head
     auto& sql = static_cast<SqlUnitOfWork&>(*uow).session();
-    {
-      soci::rowset<soci::row> rs = (sql.prepare << "SELECT * FROM audit_events ORDER BY id");
-      for (const auto& r : rs) sink(event_from_row(r));
+    // In pages: PostgreSQL's client would otherwise hold the whole trail in memory.
+    constexpr int kPage = 1000;
+    long long after = 0;
+    for (;;) {
+      long long last = after;
+      int n = 0;
+      {
+        soci::rowset<soci::row> rs =
+            (sql.prepare << "SELECT * FROM audit_events WHERE id > :after ORDER BY id LIMIT 1000",
+             soci::use(after, "after"));
+        for (const auto& r : rs) {
+          auto e = event_from_row(r);
+          last = e.id;
+          ++n;
+          sink(e);
+        }
+      }
+      if (n < kPage) break;
+      after = last;  // changed only once the page is read: SOCI reads the bound value lazily
     }
     also(sql);
   }
