@@ -7,28 +7,12 @@
 #include <optional>
 #include <stdexcept>
 
+#include "app/percent_encoding.hpp"
 #include "http/problem.hpp"
 #include "http/server.hpp"
 
 namespace waiver::http {
 namespace {
-
-// Decodes %XX in a path segment; nothing when the encoding is broken.
-std::optional<std::string> percent_decoded(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
 
 // Matches "/exceptions/:id/approvals/:slot" against a path, filling params.
 bool match(std::string_view pattern, std::string_view path, std::map<std::string, std::string>& params) {
@@ -42,7 +26,7 @@ bool match(std::string_view pattern, std::string_view path, std::map<std::string
     const auto p = pattern.substr(0, pe);
     const auto s = path.substr(0, se);
     if (!p.empty() && p.front() == ':') {
-      auto value = percent_decoded(s);
+      auto value = app::percent_decoded(s);
       if (s.empty() || !value || value->empty()) return false;
       params[std::string(p.substr(1))] = *value;
     } else if (p != s) {

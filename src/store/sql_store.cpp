@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "app/organisation_json.hpp"
+#include "app/percent_encoding.hpp"
 #include "app/request_json.hpp"
 #include "store/audit_chain.hpp"
 #include "store/dialect.hpp"
@@ -777,22 +778,6 @@ class SqlStore final : public app::Store {
 
 namespace {
 
-std::optional<std::string> url_decoded(std::string_view s) {
-  std::string out;
-  for (std::size_t i = 0; i < s.size(); ++i) {
-    if (s[i] != '%') {
-      out += s[i];
-      continue;
-    }
-    if (i + 2 >= s.size() || !std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
-        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
-      return std::nullopt;
-    out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
-    i += 2;
-  }
-  return out;
-}
-
 // A libpq connection-string value, quoted.
 std::string conninfo_value(const std::string& v) {
   std::string out = "'";
@@ -817,9 +802,9 @@ tl::expected<std::string, std::string> postgresql_conninfo(const std::string& ur
     auto credentials = rest.substr(0, at);
     rest.remove_prefix(at + 1);
     auto colon = credentials.find(':');
-    auto u = url_decoded(credentials.substr(0, colon));
+    auto u = app::percent_decoded(credentials.substr(0, colon));
     auto p = colon == std::string_view::npos ? std::optional<std::string>("")
-                                             : url_decoded(credentials.substr(colon + 1));
+                                             : app::percent_decoded(credentials.substr(colon + 1));
     if (!u || !p) return bad("has a broken %-encoding");
     user = *u;
     password = *p;
@@ -827,7 +812,7 @@ tl::expected<std::string, std::string> postgresql_conninfo(const std::string& ur
   auto slash = rest.find('/');
   if (slash == std::string_view::npos || slash + 1 >= rest.size()) return bad("names no database");
   auto hostport = rest.substr(0, slash);
-  auto db = url_decoded(rest.substr(slash + 1));
+  auto db = app::percent_decoded(rest.substr(slash + 1));
   if (!db) return bad("has a broken %-encoding");
   std::string host(hostport), port;
   if (auto colon = hostport.rfind(':');
