@@ -12,7 +12,8 @@ std::optional<std::string> percent_decoded(std::string_view s) {
       continue;
     }
     if (i + 2 >= s.size()) return std::nullopt;
-    if (!std::isxdigit(static_cast<unsigned char>(s[i + 1])) || !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
+    if (!std::isxdigit(static_cast<unsigned char>(s[i + 1])) ||
+        !std::isxdigit(static_cast<unsigned char>(s[i + 2])))
       return std::nullopt;
     out += static_cast<char>(std::stoi(std::string(s.substr(i + 1, 2)), nullptr, 16));
     i += 2;
