@@ -69,10 +69,10 @@ api-test-postgresql: api-deps
 	  WAIVER_BIN=$(abspath $(WAIVER)) npx playwright test
 
 format:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i
 
 format-check:
-	@git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror && echo "clang-format: clean"
+	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror && echo "clang-format: clean"
 
 tidy:
 	@git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
