@@ -224,24 +224,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   std::string import_organisation(const domain::Organisation& org) override {
     const std::string now = format_instant(domain::Instant{std::time(nullptr)});
     int matrix_changed = 0;
-    for (const auto& u : org.users) {
-      const std::string roles = roles_text(u.roles);
-      const std::optional<std::string> dep =
-          u.department.empty() ? std::nullopt : std::optional<std::string>(u.department);
-      sql_ << "INSERT INTO users (email, name, department, roles, created_at) "
-              "VALUES (:email, :name, :department, :roles, :now) "
-              "ON CONFLICT (email) DO UPDATE SET name = excluded.name, "
-              "department = excluded.department, roles = excluded.roles",
-          soci::use(u.email, "email"), soci::use(u.name, "name"), soci::use(dep, "department"),
-          soci::use(roles, "roles"), soci::use(now, "now");
-    }
-    for (const auto& d : org.departments) {
-      const std::optional<std::string> head =
-          d.head.empty() ? std::nullopt : std::optional<std::string>(d.head);
-      sql_ << "INSERT INTO departments (name, head_email) VALUES (:name, :head) "
-              "ON CONFLICT (name) DO UPDATE SET head_email = excluded.head_email",
-          soci::use(d.name, "name"), soci::use(head, "head");
-    }
+    for (const auto& u : org.users) save_user(u);
+    for (const auto& d : org.departments) save_department(d);
     for (const auto& p : org.policies) {
       const std::string kind(domain::to_string(p.kind));
       sql_ << "INSERT INTO policies (id, title, kind, owner_email) VALUES (:id, :title, :kind, :owner) "
