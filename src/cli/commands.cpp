@@ -5,6 +5,7 @@
 #include <spdlog/spdlog.h>
 #include <CLI/CLI.hpp>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "cli/yaml_json.hpp"
 #include "http/handlers.hpp"
 #include "http/server.hpp"
+#include "http/static_files.hpp"
 #include "store/copy.hpp"
 #include "store/sql_store.hpp"
 
@@ -115,7 +117,7 @@ int run(int argc, char** argv) {
   init->add_flag("--demo", demo, "also load a demo organisation and sample requests");
 
   std::optional<std::string> listen;
-  auto* serve = cli.add_subcommand("serve", "serve the API");
+  auto* serve = cli.add_subcommand("serve", "serve the API and the web interface");
   serve->add_option("--listen", listen, "HOST:PORT (default 127.0.0.1:8080)");
 
   std::string file;
@@ -198,9 +200,17 @@ int run(int argc, char** argv) {
       if (!ctx.oidc.issuer.empty())
         std::cout << "Single sign-on with " << ctx.oidc.issuer << ", callback " << ctx.oidc.redirect_url
                   << std::endl;
+      const std::filesystem::path web_root =
+          config.web_root.empty() ? http::default_web_root() : std::filesystem::path(config.web_root);
       std::cout << "Waiver serving " << redacted(config.db) << " on http://" << config.listen << "/api/v1"
                 << std::endl;
-      http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads)});
+      if (std::filesystem::is_regular_file(web_root / "index.html"))
+        std::cout << "Web interface from " << web_root.string() << " on http://" << config.listen << "/"
+                  << std::endl;
+      else
+        std::cout << "No web interface: " << (web_root / "index.html").string()
+                  << " is missing (run `make web`, or set WAIVER_WEB_ROOT)" << std::endl;
+      http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads), web_root});
       return 0;
     }
     if (copy->parsed()) {

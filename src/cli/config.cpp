@@ -61,6 +61,8 @@ Config load_config(const std::optional<std::string>& path) {
           c.appeal_window_days = to_int(file + ": appeal_window_days", str());
         else if (key == "log_level")
           c.log_level = str();
+        else if (key == "web_root")
+          c.web_root = str();
         else if (int* n = int_setting(c, key))
           *n = to_int(file + ": " + key, str());
         else if (read_oidc_setting(c.oidc, file, key, v))
@@ -81,6 +83,7 @@ Config load_config(const std::optional<std::string>& path) {
   if (auto v = env("WAIVER_APPEAL_WINDOW_DAYS"))
     c.appeal_window_days = to_int("WAIVER_APPEAL_WINDOW_DAYS", *v);
   if (auto v = env("WAIVER_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = env("WAIVER_WEB_ROOT")) c.web_root = *v;
   for (const char* key :
        {"db_pool_size", "session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
         "max_failures_per_account", "max_failures_per_address"}) {

@@ -22,6 +22,7 @@ struct Config {
   int throttle_window_minutes = 15;       // WAIVER_THROTTLE_WINDOW_MINUTES
   int max_failures_per_account = 5;       // WAIVER_MAX_FAILURES_PER_ACCOUNT
   int max_failures_per_address = 20;      // WAIVER_MAX_FAILURES_PER_ADDRESS
+  std::string web_root;                   // WAIVER_WEB_ROOT: the built web interface; empty: the default
 };
 
 // Reads `path` (a missing default file is fine; a missing named file is an error), then the

@@ -10,6 +10,7 @@
 
 #include <thread>
 #include "app/secrets.hpp"
+#include "http/static_files.hpp"
 
 namespace waiver::http {
 namespace {
@@ -32,6 +33,7 @@ const char* reason_of(int status) {
     case 429: return "Too Many Requests";
     case 204: return "No Content";
     case 302: return "Found";
+    case 304: return "Not Modified";
     case 503: return "Service Unavailable";
     default: return "Status";
   }
@@ -57,7 +59,12 @@ HttpRequest plain(const restinio::request_handle_t& req) {
   return r;
 }
 
-restinio::request_handling_status_t handle(Context& ctx, const restinio::request_handle_t& req) {
+bool has_header(const HttpResponse& res, std::string_view name) {
+  return std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) { return h.first == name; });
+}
+
+restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::path& web_root,
+                                           const restinio::request_handle_t& req) {
   const auto started = std::chrono::steady_clock::now();
   HttpRequest plain_req = plain(req);
   // A request id from the client or the load balancer is kept when it is sane; else a new one.
@@ -66,14 +73,18 @@ restinio::request_handling_status_t handle(Context& ctx, const restinio::request
       !std::all_of(request_id.begin(), request_id.end(),
                    [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; }))
     request_id = app::random_hex(8);
-  HttpResponse res = dispatch(ctx, plain_req);
+  // /api goes to the route table; every other path is the web interface's (static files).
+  HttpResponse res =
+      is_api_path(plain_req.path) ? dispatch(ctx, plain_req) : serve_static(web_root, plain_req);
   auto out = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(res.status)}, reason_of(res.status)});
   out.append_header(restinio::http_field::content_type, res.content_type);
   out.append_header("X-Content-Type-Options", "nosniff");
   out.append_header("Referrer-Policy", "no-referrer");
-  out.append_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
-  out.append_header("Cache-Control", "no-store");
+  // The API's strict defaults, unless the answer (a page of the web interface) brings its own.
+  if (!has_header(res, "Content-Security-Policy"))
+    out.append_header("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'");
+  if (!has_header(res, "Cache-Control")) out.append_header("Cache-Control", "no-store");
   out.append_header("X-Request-Id", request_id);
   for (const auto& [name, value] : res.headers) out.append_header(name, value);
   out.set_body(std::move(res.body));
@@ -93,7 +104,9 @@ void serve(Context& ctx, const ServerOptions& options) {
   auto server = restinio::http_server_t<traits_t>(restinio::external_io_context(io), [&](auto& settings) {
     settings.port(options.port)
         .address(options.host)
-        .request_handler([&ctx](const restinio::request_handle_t& req) { return handle(ctx, req); })
+        .request_handler([&ctx, &options](const restinio::request_handle_t& req) {
+          return handle(ctx, options.web_root, req);
+        })
         .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}
                 .max_url_size(8 * 1024)

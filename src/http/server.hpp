@@ -1,8 +1,9 @@
-// Serving the API over HTTP (RESTinio): the only file that includes the server library.
-// Bodies up to 16 times the API limit are read and answered 413; larger ones close the
+// Serving the API, and the web interface's files, over HTTP (RESTinio): the only file that includes the
+// server library. Bodies up to 16 times the API limit are read and answered 413; larger ones close the
 // connection, so a client cannot make the server buffer without bound.
 #pragma once
 #include <cstdint>
+#include <filesystem>
 #include <string>
 
 #include "http/routes.hpp"
@@ -13,6 +14,7 @@ struct ServerOptions {
   std::string host = "127.0.0.1";
   std::uint16_t port = 8080;
   std::size_t threads = 4;
+  std::filesystem::path web_root;  // the built web interface (index.html and assets/)
 };
 
 // Dispatches one request through the route table, catching everything: never throws.
