@@ -288,6 +288,19 @@ domain::Result<domain::Organisation> organisation_from_json(const json& j,
     for (std::size_t k = 0; k < pol.maintainers.size(); ++k)
       if (!users.contains(pol.maintainers[k]))
         errors.push_back({at + ".maintainers." + std::to_string(k), "is not a known user"});
+    if (p.contains("reminder_days")) {
+      const auto& days = p.at("reminder_days");
+      if (!days.is_array() || days.size() > 10)
+        errors.push_back({at + ".reminder_days", "must be a list of at most 10 numbers of days"});
+      else
+        for (std::size_t k = 0; k < days.size(); ++k) {
+          if (!days[k].is_number_integer() || days[k].get<long long>() < 1 || days[k].get<long long>() > 366)
+            errors.push_back(
+                {at + ".reminder_days." + std::to_string(k), "must be a whole number from 1 to 366"});
+          else
+            pol.reminder_days.push_back(days[k].get<int>());
+        }
+    }
     org.policies.push_back(std::move(pol));
   }
   if (j.contains("matrix") && !j.at("matrix").is_null()) {
@@ -329,12 +342,15 @@ json to_json(const domain::Organisation& org) {
     deps.push_back(x);
   }
   json pols = json::array();
-  for (const auto& p : org.policies)
-    pols.push_back({{"id", p.id},
-                    {"title", p.title},
-                    {"kind", domain::to_string(p.kind)},
-                    {"owner", p.owner},
-                    {"maintainers", p.maintainers}});
+  for (const auto& p : org.policies) {
+    json x{{"id", p.id},
+           {"title", p.title},
+           {"kind", domain::to_string(p.kind)},
+           {"owner", p.owner},
+           {"maintainers", p.maintainers}};
+    if (!p.reminder_days.empty()) x["reminder_days"] = p.reminder_days;
+    pols.push_back(x);
+  }
   json out{{"users", users}, {"departments", deps}, {"policies", pols}};
   if (org.matrix) out["matrix"] = to_json(*org.matrix);
   return out;

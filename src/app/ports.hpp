@@ -101,6 +101,48 @@ struct VerifyResult {
   std::string reason;
 };
 
+// A notification waiting for delivery, written in the same transaction as the change behind it.
+struct OutboxMessage {
+  Id id = 0;
+  Instant created_at;
+  std::string channel;                    // email | webhook
+  std::string target;                     // an email address, or a webhook's id
+  std::string event;                      // exception.submit, reminder.expiry, ...
+  std::string ref;                        // the request's reference, when there is one
+  std::optional<std::string> dedupe_key;  // at most one message per key, ever
+  std::string subject;
+  std::string body;  // email: JSON {text, html, message_id, thread}; webhook: the JSON payload
+  int attempts = 0;
+  Instant next_attempt_at;
+  std::optional<Instant> delivered_at;
+  std::optional<Instant> failed_at;  // gave up after the last attempt allowed
+  std::string last_error;
+};
+
+struct OutboxFilter {
+  std::string state;  // queued | retrying | failed | delivered; empty: every message
+  int limit = 100;
+  std::optional<Id> before_id;
+};
+
+struct OutboxCounts {
+  std::int64_t queued = 0;    // no attempt yet
+  std::int64_t retrying = 0;  // failed at least once, will be tried again
+  std::int64_t failed = 0;    // given up: an admin must retry
+  std::int64_t delivered = 0;
+};
+
+struct Webhook {
+  Id id = 0;
+  std::string url;
+  std::string secret;
+  std::string events = "*";     // a comma list of event names, or *
+  std::string format = "json";  // json | slack
+  Instant created_at;
+  std::string created_by;
+  std::optional<Instant> disabled_at;
+};
+
 // A unit of work: everything done through it commits together or not at all.
 class UnitOfWork {
  public:
@@ -166,6 +208,38 @@ class UnitOfWork {
   virtual std::vector<domain::Note> notes(Id request, const std::string& kind) = 0;
   virtual std::vector<ExceptionRequest> list(const ListFilter& filter, const domain::Actor& reader) = 0;
   virtual std::vector<Id> due_for_expiry(domain::Date today) = 0;
+
+  // The outbox. `enqueue` is false, and writes nothing, when the message's dedupe key is taken.
+  virtual bool enqueue(const OutboxMessage& m) = 0;
+  // Takes up to `limit` due messages for `worker` until `lease_until`; another worker (another
+  // instance) skips them meanwhile.
+  virtual std::vector<OutboxMessage> claim_due(Instant now, const std::string& worker, Instant lease_until,
+                                               int limit) = 0;
+  virtual void mark_delivered(Id id, const std::string& worker, Instant at) = 0;
+  // One more failed attempt; `give_up_at` set when it was the last one allowed.
+  virtual void mark_attempt_failed(Id id, const std::string& worker, const std::string& error,
+                                   Instant next_attempt, std::optional<Instant> give_up_at) = 0;
+  virtual std::vector<OutboxMessage> outbox(const OutboxFilter& filter) = 0;
+  virtual std::optional<OutboxMessage> outbox_message(Id id) = 0;
+  // Makes an undelivered message due now, with a new allowance of attempts; false if delivered.
+  virtual bool retry_outbox(Id id, Instant now) = 0;
+  virtual OutboxCounts outbox_counts() = 0;
+
+  // Webhooks, configured by admins
+  virtual std::vector<Webhook> webhooks(bool with_disabled) = 0;
+  virtual Id add_webhook(const Webhook& w) = 0;
+  virtual bool disable_webhook(Id id, Instant at) = 0;
+
+  // Calendar feeds: only the SHA-256 of a feed's secret is stored.
+  virtual void set_calendar_feed(const std::string& email, const std::string& token_hash, Instant at) = 0;
+  virtual std::optional<std::string> calendar_feed_owner(const std::string& token_hash) = 0;
+  virtual std::optional<Instant> calendar_feed_created(const std::string& email) = 0;
+
+  // Jobs: `lock_jobs` makes jobs of other instances wait until this unit of work ends.
+  virtual void lock_jobs() = 0;
+  virtual void record_job_run(const std::string& name, Instant at) = 0;
+  virtual std::vector<Id> ids_in_status(const std::vector<domain::Status>& statuses) = 0;
+  virtual std::vector<Id> active_ending_by(domain::Date last) = 0;
 
   // Audit
   virtual void append(const AuditRecord& event) = 0;

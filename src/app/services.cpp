@@ -65,7 +65,7 @@ AuditRecord record_for(const ExceptionRequest& r, const std::string& actor, cons
 std::string snapshot(const ExceptionRequest& r) { return to_json(r).dump(); }
 
 // Writes a changed request with its audit event; false when another writer got there first.
-Outcome<void> save(UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest& before,
+Outcome<void> save(Services& s, UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest& before,
                    const std::string& actor, const std::string& action, Instant now, json data) {
   r.version = before.version + 1;
   r.updated_at = now;
@@ -78,18 +78,26 @@ Outcome<void> save(UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest&
   e.after = snapshot(r);
   if (!data.is_null()) e.data = data.dump();
   uow.append(e);
+  const std::string slot =
+      data.is_object() && data.contains("slot") ? data.at("slot").get<std::string>() : "";
+  notify_step(uow, s.notifications, {before, r, action, actor, slot}, data, now);
   return {};
 }
 
+// After a commit that may have queued notifications.
+void committed(Services& s) {
+  if (s.on_queued) s.on_queued();
+}
+
 // When an extension becomes active, its parent is superseded.
-Outcome<void> supersede_parent(UnitOfWork& uow, const ExceptionRequest& r, const std::string& actor,
-                               Instant now) {
+Outcome<void> supersede_parent(Services& s, UnitOfWork& uow, const ExceptionRequest& r,
+                               const std::string& actor, Instant now) {
   if (r.status != domain::Status::active || !r.parent_id) return {};
   auto parent = uow.find(*r.parent_id);
   if (!parent || parent->status != domain::Status::active) return {};
   ExceptionRequest before = *parent;
   if (!domain::supersede(*parent)) return {};
-  return save(uow, *parent, before, actor, "supersede", now, json{{"by_extension", r.ref}});
+  return save(s, uow, *parent, before, actor, "supersede", now, json{{"by_extension", r.ref}});
 }
 
 // The common shape of an action on an existing request.
@@ -108,13 +116,14 @@ Outcome<RequestView> act(Services& s, const Actor& a, const ActionInput& in, con
   json data;
   Outcome<void> applied = rule(*r, *uow, now, data);
   if (!applied) return fail(applied.error());
-  if (auto ok = save(*uow, *r, before, a.email, action, now, data); !ok) {
+  if (auto ok = save(s, *uow, *r, before, a.email, action, now, data); !ok) {
     Error e = ok.error();
     if (in.if_match) e.kind = Error::Kind::precondition_failed;  // the version it named is gone
     return fail(e);
   }
-  if (auto ok = supersede_parent(*uow, *r, a.email, now); !ok) return fail(ok.error());
+  if (auto ok = supersede_parent(s, *uow, *r, a.email, now); !ok) return fail(ok.error());
   uow->commit();
+  committed(s);
   return view_of(s, *uow, a, std::move(*r), true);
 }
 
@@ -230,7 +239,9 @@ Outcome<RequestView> create_request(Services& s, const Actor& a, const json& bod
   auto e = record_for(r, a.email, "create", now);
   e.after = snapshot(r);
   uow->append(e);
+  notify_step(*uow, s.notifications, {std::nullopt, r, "create", a.email, ""}, json::object(), now);
   uow->commit();
+  committed(s);
   return view_of(s, *uow, a, std::move(r), true);
 }
 
@@ -354,7 +365,9 @@ static Outcome<RequestView> add_note(Services& s, const Actor& a, const ActionIn
   auto e = record_for(*r, a.email, kind, now);
   e.data = json{{field, text}}.dump();
   uow->append(e);
+  notify_step(*uow, s.notifications, {*r, *r, kind, a.email, ""}, json::object(), now);
   uow->commit();
+  committed(s);
   return view_of(s, *uow, a, std::move(*r), true);
 }
 
@@ -436,7 +449,20 @@ Outcome<RequestView> request_extension(Services& s, const Actor& a, const Action
   if (in.if_match && *in.if_match != parent->version)
     return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
   const Instant now = s.clock.now();
-  auto ext = domain::extension_of(*parent, a, end_on, justification, now);
+  domain::ExtensionLine line;
+  line.max_extensions = s.notifications.max_extensions;
+  for (auto up = parent->parent_id; up && line.depth <= line.max_extensions; ++line.depth) {
+    auto p = uow->find(*up);
+    up = p ? p->parent_id : std::nullopt;
+  }
+  for (Id child : parent->extension_ids)
+    if (auto c = uow->find(child)) {
+      using S = domain::Status;
+      for (S st : {S::draft, S::department_review, S::policy_review, S::changes_requested, S::appeal_legal,
+                   S::appeal_executive})
+        if (c->status == st) line.one_in_progress = true;
+    }
+  auto ext = domain::extension_of(*parent, a, end_on, justification, now, line);
   if (!ext) return fail(Error::from(ext.error()));
   uow->insert(*ext);
   auto created = record_for(*ext, a.email, "create", now);
@@ -444,9 +470,14 @@ Outcome<RequestView> request_extension(Services& s, const Actor& a, const Action
   created.data = json{{"extension_of", parent->ref}}.dump();
   uow->append(created);
   auto extended = record_for(*parent, a.email, "extend", now);
-  extended.data = json{{"extension", ext->ref}, {"end_on", domain::format_date(*end_on)}}.dump();
+  const json extended_data{{"extension", ext->ref}, {"end_on", domain::format_date(*end_on)}};
+  extended.data = extended_data.dump();
   uow->append(extended);
+  notify_step(*uow, s.notifications, {std::nullopt, *ext, "create", a.email, ""},
+              json{{"extension_of", parent->ref}}, now);
+  notify_step(*uow, s.notifications, {*parent, *parent, "extend", a.email, ""}, extended_data, now);
   uow->commit();
+  committed(s);
   return view_of(s, *uow, a, std::move(*ext), true);
 }
 
@@ -474,19 +505,20 @@ Outcome<json> preview_matrix(Services& s, const Actor& a, const json& body) {
 
 Outcome<int> expire_due(Services& s, Instant now) {
   auto uow = s.store.begin_write();
+  uow->lock_jobs();
   int count = 0;
   for (Id id : uow->due_for_expiry(domain::date_of(now))) {
     auto r = uow->find(id);
     if (!r) continue;
     const ExceptionRequest before = *r;
     if (!domain::expire(*r, now)) continue;
-    if (auto ok = save(*uow, *r, before, "system", "expire", now,
-                       json{{"end_on", domain::format_date(*r->decision_end_on)}});
-        !ok)
-      return fail(ok.error());
-    ++count;
+    // A request changed meanwhile (revoked, closed) is left as its writer made it.
+    if (save(s, *uow, *r, before, "system", "expire", now,
+             json{{"end_on", domain::format_date(*r->decision_end_on)}}))
+      ++count;
   }
   uow->commit();
+  committed(s);
   return count;
 }
 

@@ -1,12 +1,14 @@
 // The use cases of the exception process, each one unit of work: load, apply the domain's
 // rule, write the change and its audit event, commit.
 #pragma once
+#include <functional>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "app/error.hpp"
+#include "app/notify.hpp"
 #include "app/ports.hpp"
 #include "domain/process.hpp"
 
@@ -27,6 +29,9 @@ struct Services {
   const Clock& clock;
   domain::ProcessSettings settings;
   IdentitySettings identity = {};
+  NotificationSettings notifications = {};
+  // Called after a commit that queued notifications: wakes the delivery worker of `serve`.
+  std::function<void()> on_queued = {};
 };
 
 // A request as one caller sees it.

@@ -14,10 +14,13 @@
 #include "app/services.hpp"
 #include "cli/config.hpp"
 #include "cli/demo.hpp"
+#include "cli/notification_commands.hpp"
+#include "cli/scheduler.hpp"
 #include "cli/yaml_json.hpp"
 #include "http/handlers.hpp"
 #include "http/server.hpp"
 #include "http/static_files.hpp"
+#include "net/curl_web_client.hpp"
 #include "store/copy.hpp"
 #include "store/sql_store.hpp"
 
@@ -143,6 +146,17 @@ int run(int argc, char** argv) {
   auto* jobs_run = jobs->add_subcommand("run", "run every job due at an instant once, and exit");
   jobs_run->add_option("--now", now_text, "the instant, e.g. 2027-01-31T00:00:00Z (default: now)");
 
+  std::string outbox_state;
+  std::optional<long long> outbox_id;
+  bool retry_failed = false;
+  auto* outbox = cli.add_subcommand("outbox", "notifications waiting for delivery, failed or delivered");
+  outbox->require_subcommand(1);
+  auto* outbox_ls = outbox->add_subcommand("list", "print the newest messages as JSON Lines");
+  outbox_ls->add_option("--state", outbox_state, "queued, retrying, failed or delivered");
+  auto* outbox_retry_cmd = outbox->add_subcommand("retry", "make an undelivered message due now");
+  outbox_retry_cmd->add_option("ID", outbox_id, "the message");
+  outbox_retry_cmd->add_flag("--failed", retry_failed, "every message given up on");
+
   auto* audit = cli.add_subcommand("audit", "the audit trail");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "check the whole hash chain");
@@ -163,6 +177,7 @@ int run(int argc, char** argv) {
     Config config = load_config(config_path);
     if (db) config.db = *db;
     if (listen) config.listen = *listen;
+    if (config.base_url.empty()) config.notify.notifications.base_url = "http://" + config.listen;
     if (auto level = spdlog::level::from_str(config.log_level);
         level != spdlog::level::off || config.log_level == "off")
       spdlog::set_level(level);
@@ -192,7 +207,17 @@ int run(int argc, char** argv) {
     if (serve->parsed()) {
       auto [host, port] = parse_listen(config.listen);
       auto store = open(config);
-      app::Services services{*store, clock, {config.appeal_window_days}, identity_settings(config)};
+      app::Services services{
+          *store, clock, {config.appeal_window_days}, identity_settings(config), config.notify.notifications};
+      auto mailer = make_mailer(config);
+      net::CurlWebClient webhooks;
+      app::DeliverySettings delivery;
+      delivery.mail_from = config.notify.mail_from;
+      delivery.worker = worker_name();
+      delivery.max_attempts = config.notify.notifications.max_attempts;
+      Scheduler scheduler(services, *mailer, webhooks, delivery, config.notify.jobs_interval_seconds,
+                          config.notify.delivery_interval_seconds);
+      services.on_queued = [&scheduler] { scheduler.poke(); };
       http::Context ctx{services, {}};
       ctx.secure_cookies = config.base_url.starts_with("https://");
       app::prepare_sign_in();
@@ -210,7 +235,11 @@ int run(int argc, char** argv) {
       else
         std::cout << "No web interface: " << (web_root / "index.html").string()
                   << " is missing (run `make web`, or set WAIVER_WEB_ROOT)" << std::endl;
+      if (config.notify.smtp.url.empty())
+        std::cout << "Mail is not sent, only logged: set WAIVER_SMTP_URL to send it" << std::endl;
+      scheduler.start();
       http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads), web_root});
+      scheduler.stop();
       return 0;
     }
     if (copy->parsed()) {
@@ -224,7 +253,8 @@ int run(int argc, char** argv) {
       return 0;
     }
     auto store = open(config);
-    app::Services services{*store, clock, {config.appeal_window_days}, identity_settings(config)};
+    app::Services services{
+        *store, clock, {config.appeal_window_days}, identity_settings(config), config.notify.notifications};
     if (import->parsed()) {
       auto summary = must(app::import_organisation(services, yaml_to_json(read_file(file)), who));
       std::cout << "Imported: " << summary << "\n";
@@ -246,8 +276,12 @@ int run(int argc, char** argv) {
         if (!t) throw Failure("--now must be an instant like 2027-01-31T00:00:00Z, not '" + *now_text + "'");
         now = *t;
       }
-      const int expired = must(app::expire_due(services, now));
-      std::cout << "expired: " << expired << "\n";
+      return cli::jobs_run(services, config, now);
+    } else if (outbox_ls->parsed()) {
+      return outbox_list(services, outbox_state, who);
+    } else if (outbox_retry_cmd->parsed()) {
+      if (!outbox_id && !retry_failed) throw Failure("outbox retry needs a message ID or --failed");
+      return cli::outbox_retry(services, outbox_id, who);
     } else if (verify->parsed()) {
       auto r = store->verify_audit();
       if (!r.ok) {

@@ -67,6 +67,8 @@ Config load_config(const std::optional<std::string>& path) {
           *n = to_int(file + ": " + key, str());
         else if (read_oidc_setting(c.oidc, file, key, v))
           continue;
+        else if (read_notification_setting(c.notify, file, key, v))
+          continue;
         else
           throw std::runtime_error(file + ": unknown setting '" + key + "'");
       }
@@ -93,6 +95,7 @@ Config load_config(const std::optional<std::string>& path) {
     if (*int_setting(c, key) < 1) throw std::runtime_error(std::string(key) + " must be at least 1");
   }
   finish_oidc_setup(c.oidc);
+  finish_notification_setup(c.notify, c.base_url, c.listen);
   if (c.threads < 1 || c.threads > 256) throw std::runtime_error("threads must be between 1 and 256");
   if (c.appeal_window_days < 0) throw std::runtime_error("appeal_window_days cannot be negative");
   return c;

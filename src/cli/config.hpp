@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/notification_config.hpp"
 #include "cli/oidc_config.hpp"
 
 namespace waiver::cli {
@@ -22,6 +23,7 @@ struct Config {
   int throttle_window_minutes = 15;       // WAIVER_THROTTLE_WINDOW_MINUTES
   int max_failures_per_account = 5;       // WAIVER_MAX_FAILURES_PER_ACCOUNT
   int max_failures_per_address = 20;      // WAIVER_MAX_FAILURES_PER_ADDRESS
+  NotificationSetup notify;               // smtp_url, mail_from, reminder_days, ... (WAIVER_SMTP_URL, ...)
   std::string web_root;                   // WAIVER_WEB_ROOT: the built web interface; empty: the default
 };
 

@@ -28,6 +28,7 @@ struct Policy {
   PolicyKind kind = PolicyKind::policy;
   std::string owner;  // email
   std::vector<std::string> maintainers;
+  std::vector<int> reminder_days;  // days before an end date; empty: the configured default
 };
 
 struct Organisation {

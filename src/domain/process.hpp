@@ -59,10 +59,19 @@ Result<void> review(const ExceptionRequest& r, const Actor& actor, const std::st
 Result<void> close(ExceptionRequest& r, const Actor& actor, const std::string& reason);
 Result<void> revoke(ExceptionRequest& r, const Actor& actor, const std::string& reason);
 
+// What limits extensions: how many times the parent's line was extended already (0 for an
+// original request), the configured maximum, and whether another extension of the same parent
+// is still under way (one at a time).
+struct ExtensionLine {
+  int depth = 0;
+  int max_extensions = 3;
+  bool one_in_progress = false;
+};
+
 // A new draft prefilled from an active parent, starting where the parent ends.
 Result<ExceptionRequest> extension_of(const ExceptionRequest& parent, const Actor& actor,
                                       std::optional<Date> end_on, const std::string& justification,
-                                      Instant now);
+                                      Instant now, const ExtensionLine& line = {});
 
 // Jobs and consequences, done by the system.
 bool is_past_end(const ExceptionRequest& r, Instant now);

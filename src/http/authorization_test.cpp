@@ -19,6 +19,7 @@
 #include <stdexcept>
 
 #include "app/identity.hpp"
+#include "app/notification_admin.hpp"
 #include "app/services.hpp"
 #include "http/routes.hpp"
 #include "http/server.hpp"
@@ -320,6 +321,33 @@ class AuthorizationTable : public ::testing::Test {
     return name;
   }
 
+  std::string undelivered_message() {
+    auto uow = store_->begin_write();
+    app::OutboxMessage m;
+    m.created_at = clock_.now();
+    m.channel = "email";
+    m.target = email(P::requester);
+    m.event = "exception.submit";
+    m.body = "{}";
+    m.next_attempt_at = clock_.now();
+    uow->enqueue(m);
+    auto newest = uow->outbox({"", 1, std::nullopt});
+    uow->commit();
+    return std::to_string(newest.at(0).id);
+  }
+
+  std::string new_webhook() {
+    auto w = must(app::create_webhook(services_, actor(email(P::admin)), {{"url", "http://127.0.0.1:9/h"}}),
+                  "webhook");
+    return std::to_string(w.id);
+  }
+
+  // The secret part of a person's calendar feed address, with its .ics.
+  std::string feed_of(const std::string& mail) {
+    auto f = must(app::rotate_calendar_feed(services_, actor(mail)), "calendar feed");
+    return f.url.substr(f.url.rfind('/') + 1);
+  }
+
   void give_password(P p) {
     if (p == P::anonymous || with_password_.contains(p)) return;
     must(app::set_password(services_, email(p), password(p), "test"), "password");
@@ -525,6 +553,18 @@ std::vector<Row> AuthorizationTable::rows() {
          return Call{"/departments/" + new_department(), {{"head", email(P::head)}}};
        },
        only({P::admin})},
+      {"GET", "/outbox", "", Auth::token, fixed("/outbox"), only({P::admin})},
+      {"POST", "/outbox/{id}/retry", "an undelivered message", Auth::token,
+       [this](P) { return Call{"/outbox/" + undelivered_message() + "/retry"}; }, only({P::admin})},
+      {"GET", "/webhooks", "", Auth::token, fixed("/webhooks"), only({P::admin})},
+      {"POST", "/webhooks", "a receiver on loopback", Auth::token,
+       fixed("/webhooks", {{"url", "http://127.0.0.1:9/hook"}}), only({P::admin})},
+      {"DELETE", "/webhooks/{id}", "a webhook of its own", Auth::token,
+       [this](P) { return Call{"/webhooks/" + new_webhook()}; }, only({P::admin})},
+      {"GET", "/me/calendar", "", Auth::token, fixed("/me/calendar"), signed_in()},
+      {"POST", "/me/calendar", "", Auth::token, fixed("/me/calendar"), signed_in()},
+      {"GET", "/calendar/{feed}", "the requester's feed, by its secret address", Auth::token,
+       [this](P) { return Call{"/calendar/" + feed_of(email(P::requester))}; }, everyone(k2xx)},
   };
 }
 

@@ -48,6 +48,14 @@ HttpResponse reset_password(Context&, const HttpRequest&);
 HttpResponse list_departments(Context&, const HttpRequest&);
 HttpResponse create_department(Context&, const HttpRequest&);
 HttpResponse update_department(Context&, const HttpRequest&);
+HttpResponse list_outbox(Context&, const HttpRequest&);
+HttpResponse retry_outbox(Context&, const HttpRequest&);
+HttpResponse list_webhooks(Context&, const HttpRequest&);
+HttpResponse create_webhook(Context&, const HttpRequest&);
+HttpResponse delete_webhook(Context&, const HttpRequest&);
+HttpResponse my_calendar(Context&, const HttpRequest&);
+HttpResponse rotate_calendar(Context&, const HttpRequest&);
+HttpResponse calendar_feed(Context&, const HttpRequest&);
 
 // An audit event as JSON; with `parsed`, before/after/data are JSON values instead of the
 // stored text (the text is what the hash covers: `waiver audit export` prints it as stored).

@@ -50,6 +50,14 @@ constexpr std::array kRoutes{
     Route{"GET", "/departments", "/departments", list_departments},
     Route{"POST", "/departments", "/departments", create_department},
     Route{"PATCH", "/departments/:name", "/departments/{name}", update_department},
+    Route{"GET", "/outbox", "/outbox", list_outbox},
+    Route{"POST", "/outbox/:id/retry", "/outbox/{id}/retry", retry_outbox},
+    Route{"GET", "/webhooks", "/webhooks", list_webhooks},
+    Route{"POST", "/webhooks", "/webhooks", create_webhook},
+    Route{"DELETE", "/webhooks/:id", "/webhooks/{id}", delete_webhook},
+    Route{"GET", "/me/calendar", "/me/calendar", my_calendar},
+    Route{"POST", "/me/calendar", "/me/calendar", rotate_calendar},
+    Route{"GET", "/calendar/:feed", "/calendar/{feed}", calendar_feed},
 };
 
 }  // namespace

@@ -89,6 +89,10 @@ void fill(const DatabaseUrl& url) {
   uow->put_oidc_state({"state-hash", "nonce", "verifier", "/", clock.now()});
   for (app::Id id : {1, 2, 5, 9})
     uow->add_note(id, "review", {"owner@example.com", "Reviewed, no findings", clock.now()});
+  uow->add_webhook(
+      {0, "http://127.0.0.1:9/hook", "whsec_x", "*", "json", clock.now(), "admin@example.com", {}});
+  uow->set_calendar_feed("ana@example.com", "feed-hash", clock.now());
+  uow->record_job_run("scheduled", clock.now());
   uow->commit();
 }
 

@@ -20,6 +20,10 @@ struct Dialect {
   const char* id_list = "group_concat(x.id)";
   // Taken in the migration transaction, so that two instances starting together migrate once.
   const char* migration_lock = "";
+  // Claiming outbox messages: PostgreSQL instances skip the rows another one is claiming.
+  const char* skip_locked = "";
+  // Scheduled jobs of several instances run one after the other (SQLite: the write lock).
+  const char* job_lock = "";
 };
 
 inline const Dialect& sqlite_dialect() {
@@ -34,7 +38,9 @@ inline const Dialect& postgresql_dialect() {
                                    " FOR UPDATE",
                                    "ILIKE",
                                    "string_agg(CAST(x.id AS TEXT), ',')",
-                                   "SELECT pg_advisory_xact_lock(72240)"};
+                                   "SELECT pg_advisory_xact_lock(72240)",
+                                   " FOR UPDATE SKIP LOCKED",
+                                   "SELECT pg_advisory_xact_lock(72241)"};
   return kPostgresql;
 }
 

@@ -160,9 +160,53 @@ CREATE TABLE oidc_states (
 )
 )sql";
 
+constexpr std::string_view kNotifications = R"sql(
+ALTER TABLE policies ADD COLUMN reminder_days TEXT NOT NULL DEFAULT '';
+CREATE TABLE outbox (
+  id INTEGER PRIMARY KEY,
+  created_at TEXT NOT NULL,
+  channel TEXT NOT NULL,
+  target TEXT NOT NULL,
+  event TEXT NOT NULL,
+  ref TEXT NOT NULL DEFAULT '',
+  dedupe_key TEXT UNIQUE,
+  subject TEXT NOT NULL DEFAULT '',
+  body TEXT NOT NULL,
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at TEXT NOT NULL,
+  claimed_by TEXT,
+  claimed_until TEXT,
+  delivered_at TEXT,
+  failed_at TEXT,
+  last_error TEXT NOT NULL DEFAULT ''
+);
+CREATE INDEX outbox_due ON outbox(delivered_at, failed_at, next_attempt_at);
+CREATE TABLE webhooks (
+  id INTEGER PRIMARY KEY,
+  url TEXT NOT NULL,
+  secret TEXT NOT NULL,
+  events TEXT NOT NULL DEFAULT '*',
+  format TEXT NOT NULL DEFAULT 'json',
+  created_at TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  disabled_at TEXT
+);
+CREATE TABLE calendar_feeds (
+  user_email TEXT PRIMARY KEY REFERENCES users(email),
+  token_hash TEXT NOT NULL UNIQUE,
+  created_at TEXT NOT NULL
+);
+CREATE TABLE job_runs (
+  name TEXT PRIMARY KEY,
+  last_run_at TEXT NOT NULL,
+  runs BIGINT NOT NULL DEFAULT 0
+)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
+    Migration{3, "notifications: outbox, webhooks, calendar feeds, reminders", kNotifications},
 };
 
 }  // namespace

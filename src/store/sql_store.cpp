@@ -17,6 +17,7 @@
 #include "store/dialect.hpp"
 #include "store/exception_rows.hpp"
 #include "store/migrations.hpp"
+#include "store/outbox_rows.hpp"
 #include "store/soci_types.hpp"
 
 namespace waiver::store {
@@ -138,7 +139,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   std::optional<domain::Policy> policy(const std::string& id) override {
     soci::rowset<soci::row> rs =
-        (sql_.prepare << "SELECT id, title, kind, owner_email FROM policies WHERE id = :id",
+        (sql_.prepare << "SELECT id, title, kind, owner_email, reminder_days FROM policies WHERE id = :id",
          soci::use(id, "id"));
     for (const auto& r : rs) {
       domain::Policy p{
@@ -146,7 +147,15 @@ class SqlUnitOfWork final : public app::UnitOfWork {
           text_at(r, "title"),
           domain::from_string<domain::PolicyKind>(text_at(r, "kind")).value_or(domain::PolicyKind::policy),
           text_at(r, "owner_email"),
+          {},
           {}};
+      const std::string days = text_at(r, "reminder_days");
+      for (std::size_t start = 0; start < days.size();) {
+        auto end = days.find(',', start);
+        if (end == std::string::npos) end = days.size();
+        p.reminder_days.push_back(std::stoi(days.substr(start, end - start)));
+        start = end + 1;
+      }
       soci::rowset<std::string> ms =
           (sql_.prepare << "SELECT email FROM policy_maintainers WHERE policy_id = :id ORDER BY email",
            soci::use(id, "id"));
@@ -228,11 +237,14 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     for (const auto& d : org.departments) save_department(d);
     for (const auto& p : org.policies) {
       const std::string kind(domain::to_string(p.kind));
-      sql_ << "INSERT INTO policies (id, title, kind, owner_email) VALUES (:id, :title, :kind, :owner) "
+      std::string days;
+      for (int d : p.reminder_days) days += (days.empty() ? "" : ",") + std::to_string(d);
+      sql_ << "INSERT INTO policies (id, title, kind, owner_email, reminder_days) "
+              "VALUES (:id, :title, :kind, :owner, :days) "
               "ON CONFLICT (id) DO UPDATE SET title = excluded.title, kind = excluded.kind, "
-              "owner_email = excluded.owner_email",
+              "owner_email = excluded.owner_email, reminder_days = excluded.reminder_days",
           soci::use(p.id, "id"), soci::use(p.title, "title"), soci::use(kind, "kind"),
-          soci::use(p.owner, "owner");
+          soci::use(p.owner, "owner"), soci::use(days, "days");
       sql_ << "DELETE FROM policy_maintainers WHERE policy_id = :id", soci::use(p.id, "id");
       for (const auto& m : p.maintainers)
         sql_ << "INSERT INTO policy_maintainers (policy_id, email) VALUES (:id, :email) "
@@ -554,6 +566,75 @@ class SqlUnitOfWork final : public app::UnitOfWork {
          soci::use(d, "d"));
     for (auto id : rs) out.push_back(id);
     return out;
+  }
+
+  std::vector<app::Id> ids_in_status(const std::vector<domain::Status>& statuses) override {
+    std::vector<app::Id> out;
+    for (auto status : statuses) {
+      const std::string st(domain::to_string(status));
+      soci::rowset<long long> rs =
+          (sql_.prepare << "SELECT id FROM exceptions WHERE status = :s ORDER BY id", soci::use(st, "s"));
+      for (auto id : rs) out.push_back(id);
+    }
+    return out;
+  }
+
+  std::vector<app::Id> active_ending_by(domain::Date last) override {
+    const std::string d = domain::format_date(last);
+    std::vector<app::Id> out;
+    soci::rowset<long long> rs =
+        (sql_.prepare
+             << "SELECT id FROM exceptions WHERE status = 'active' AND decision_end_on <= :d ORDER BY id",
+         soci::use(d, "d"));
+    for (auto id : rs) out.push_back(id);
+    return out;
+  }
+
+  bool enqueue(const app::OutboxMessage& m) override { return outbox_rows::enqueue(sql_, m); }
+  std::vector<app::OutboxMessage> claim_due(domain::Instant now, const std::string& worker,
+                                            domain::Instant lease_until, int limit) override {
+    return outbox_rows::claim_due(sql_, d_, now, worker, lease_until, limit);
+  }
+  void mark_delivered(app::Id id, const std::string& worker, domain::Instant at) override {
+    outbox_rows::mark_delivered(sql_, id, worker, at);
+  }
+  void mark_attempt_failed(app::Id id, const std::string& worker, const std::string& error,
+                           domain::Instant next_attempt, std::optional<domain::Instant> give_up_at) override {
+    outbox_rows::mark_attempt_failed(sql_, id, worker, error, next_attempt, give_up_at);
+  }
+  std::vector<app::OutboxMessage> outbox(const app::OutboxFilter& f) override {
+    return outbox_rows::list(sql_, f);
+  }
+  std::optional<app::OutboxMessage> outbox_message(app::Id id) override {
+    return outbox_rows::find(sql_, id);
+  }
+  bool retry_outbox(app::Id id, domain::Instant now) override { return outbox_rows::retry(sql_, id, now); }
+  app::OutboxCounts outbox_counts() override { return outbox_rows::counts(sql_); }
+
+  std::vector<app::Webhook> webhooks(bool with_disabled) override {
+    return outbox_rows::webhooks(sql_, with_disabled);
+  }
+  app::Id add_webhook(const app::Webhook& w) override { return outbox_rows::add_webhook(sql_, w); }
+  bool disable_webhook(app::Id id, domain::Instant at) override {
+    return outbox_rows::disable_webhook(sql_, id, at);
+  }
+
+  void set_calendar_feed(const std::string& email, const std::string& token_hash,
+                         domain::Instant at) override {
+    outbox_rows::set_calendar_feed(sql_, email, token_hash, at);
+  }
+  std::optional<std::string> calendar_feed_owner(const std::string& token_hash) override {
+    return outbox_rows::calendar_feed_owner(sql_, token_hash);
+  }
+  std::optional<domain::Instant> calendar_feed_created(const std::string& email) override {
+    return outbox_rows::calendar_feed_created(sql_, email);
+  }
+
+  void lock_jobs() override {
+    if (*d_.job_lock) sql_ << d_.job_lock;
+  }
+  void record_job_run(const std::string& name, domain::Instant at) override {
+    outbox_rows::record_job_run(sql_, name, at);
   }
 
   void append(const AuditRecord& rec) override {

@@ -1,0 +1,41 @@
+// The jobs of `waiver serve`: the scheduled jobs every `jobs_interval_seconds`, delivery of the
+// outbox every `delivery_interval_seconds` and whenever a change has queued something (poke).
+#pragma once
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "app/delivery.hpp"
+#include "app/jobs.hpp"
+
+namespace waiver::cli {
+
+class Scheduler {
+ public:
+  Scheduler(app::Services& services, app::Mailer& mailer, app::WebClient& web, app::DeliverySettings delivery,
+            int jobs_interval_seconds, int delivery_interval_seconds);
+  ~Scheduler();
+  void start();
+  void poke();  // something was queued: deliver now
+  void stop();
+
+ private:
+  void loop();
+
+  app::Services& services_;
+  app::Mailer& mailer_;
+  app::WebClient& web_;
+  app::DeliverySettings delivery_;
+  int jobs_interval_;
+  int delivery_interval_;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  bool poked_ = false;
+  bool stopping_ = false;
+  std::thread thread_;
+};
+
+// A name for this process in outbox claims: host, process id and a random part.
+std::string worker_name();
+
+}  // namespace waiver::cli
