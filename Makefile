@@ -10,7 +10,18 @@ PG_CLUSTER := $(CURDIR)/scripts/pg-cluster.sh
 # stops it and removes the folder.
 PG_TESTS ?= unit-test-postgresql api-test-postgresql
 
+# The web interface (web/): installed with npm ci when its lock file changes, built with Vite to
+# web/dist when a source (or the OpenAPI document its types come from) changes. `waiver serve`
+# serves web/dist (web_root / WAIVER_WEB_ROOT to serve another folder).
+WEB_SOURCES := $(shell find web/src web/public -type f 2>/dev/null) web/index.html web/vite.config.ts \
+  web/svelte.config.js web/tsconfig.json web/package.json src/http/openapi.json
+# `make run` gives these demo people a password, so they can sign in in the browser.
+DEMO_PASSWORD ?= waiver-demo-password
+DEMO_PEOPLE := ana@example.com eng.head@example.com sec@example.com owner@example.com legal@example.com \
+  ceo@example.com cfo@example.com auditor@example.com admin@example.com
+
 .PHONY: all deps build run test unit-test api-test api-deps format format-check tidy clean
+.PHONY: web browser-deps browser-test
 .PHONY: unit-test-postgresql api-test-postgresql
 
 all: build
@@ -18,7 +29,7 @@ all: build
 deps:
 	@scripts/install-deps.sh
 
-build: deps
+build: deps web
 	@cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=$(BUILD_TYPE) >/dev/null
 	@cmake --build $(BUILD)
 
@@ -26,13 +37,34 @@ run: build
 	@if [ -f waiver.db ]; then \
 	  echo "waiver.db exists: for a token, run $(WAIVER) token create ana@example.com (or remove waiver.db for a new demo)"; \
 	else \
-	  $(WAIVER) init --demo; \
+	  $(WAIVER) init --demo && \
+	  for u in $(DEMO_PEOPLE); do echo "$(DEMO_PASSWORD)" | $(WAIVER) user set-password $$u >/dev/null || exit 1; done && \
+	  echo "In a browser: http://127.0.0.1:8080/ and sign in as any of $(DEMO_PEOPLE) with the password $(DEMO_PASSWORD)"; \
 	fi
 	@$(WAIVER) serve --listen 127.0.0.1:8080
 
 test: build
+	@scripts/install-deps.sh --with-node --with-browser
+	@$(MAKE) --no-print-directory unit-test api-test browser-test $(PG_TESTS) format-check
+
+web: web/dist/index.html
+
+web/node_modules/.installed: web/package-lock.json
 	@scripts/install-deps.sh --with-node
-	@$(MAKE) --no-print-directory unit-test api-test $(PG_TESTS) format-check
+	@cd web && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
+	@cd web && npm run --silent build
+
+# The browser suite (tests/browser): Debian's chromium, never a downloaded browser. Screenshots of
+# each page land in $(BUILD)/screenshots.
+browser-deps:
+	@cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
+
+browser-test: browser-deps web
+	@cd tests/browser && WAIVER_BIN=$(abspath $(WAIVER)) WAIVER_WEB_ROOT=$(abspath web/dist) \
+	  WAIVER_SCREENSHOTS=$(abspath $(BUILD))/screenshots npx playwright test
 
 # Tests labelled `postgresql` need a cluster: they run in unit-test-postgresql only.
 unit-test:
@@ -78,4 +110,4 @@ tidy:
 	@git ls-files 'src/*.cpp' | xargs clang-tidy -p $(BUILD) --quiet
 
 clean:
-	@rm -rf $(BUILD)
+	@rm -rf $(BUILD) web/dist

@@ -1,6 +1,18 @@
 #!/usr/bin/env bash
 # Installs the Debian packages Waiver needs to build and test. Idempotent: quiet when all is there.
+#   --with-node     also check for Node.js 20+ (the web interface's build, the black-box tests)
+#   --with-browser  also install Debian's chromium (the browser tests; Playwright never downloads one)
 set -euo pipefail
+
+with_node=false
+with_browser=false
+for arg in "$@"; do
+  case "$arg" in
+    --with-node) with_node=true ;;
+    --with-browser) with_browser=true ;;
+    *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 packages=(
   build-essential g++ cmake ninja-build pkg-config git
@@ -11,6 +23,7 @@ packages=(
   libgtest-dev libgmock-dev clang-format clang-tidy
   curl ca-certificates
 )
+if $with_browser; then packages+=(chromium); fi
 
 missing=()
 for p in "${packages[@]}"; do
@@ -31,15 +44,15 @@ if [ ${#missing[@]} -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-if [ "${1:-}" = "--with-node" ]; then
+if $with_node; then
   if ! command -v node >/dev/null 2>&1; then
-    echo "install-deps: Node.js 20 or newer is required for the black-box tests, and none is installed." >&2
+    echo "install-deps: Node.js 20 or newer is required to build the web interface and run the black-box tests, and none is installed." >&2
     echo "install-deps: install Node.js 20+ (Debian 12's own nodejs is 18, too old)." >&2
     exit 1
   fi
   major=$(node -p 'process.versions.node.split(".")[0]')
   if [ "$major" -lt 20 ]; then
-    echo "install-deps: Node.js $(node --version) is too old: the black-box tests need Node.js 20 or newer." >&2
+    echo "install-deps: Node.js $(node --version) is too old: the web interface and the black-box tests need Node.js 20 or newer." >&2
     exit 1
   fi
 fi
