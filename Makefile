@@ -38,7 +38,8 @@ run: build
 	  echo "waiver.db exists: for a token, run $(WAIVER) token create ana@example.com (or remove waiver.db for a new demo)"; \
 	else \
 	  $(WAIVER) init --demo && \
-	  for u in $(DEMO_PEOPLE); do echo "$(DEMO_PASSWORD)" | $(WAIVER) user set-password $$u >/dev/null || exit 1; done && \
+	  for u in $(DEMO_PEOPLE); do \
+	    out=$$(echo "$(DEMO_PASSWORD)" | $(WAIVER) user set-password $$u 2>&1) || { echo "$$out" >&2; exit 1; }; done && \
 	  echo "In a browser: http://127.0.0.1:8080/ and sign in as any of $(DEMO_PEOPLE) with the password $(DEMO_PASSWORD)"; \
 	fi
 	@$(WAIVER) serve --listen 127.0.0.1:8080

@@ -54,7 +54,7 @@ test('a requester signs in and files a request with the guided form', async ({ b
   await page.locator('#end_on').fill(END);
   await expect(page.locator('.duration')).toHaveText('60 days');
   await expectAccessible(page, 'new request');
-  await screenshot(page, 'new-request');
+  await screenshot(page, 'process-new-request');
   await page.getByRole('button', { name: 'Save draft' }).click();
   await expect(page.getByRole('status')).toContainText('saved');
   await page.getByRole('button', { name: 'Save and submit' }).click();
@@ -70,7 +70,7 @@ test('a requester signs in and files a request with the guided form', async ({ b
   await page.goto('/requests');
   await expect(page.getByRole('link', { name: firstRef })).toBeVisible();
   await expectAccessible(page, 'my requests');
-  await screenshot(page, 'my-requests');
+  await screenshot(page, 'process-my-requests');
 });
 
 test('the department head approves from the inbox', async ({ browser }) => {
@@ -80,7 +80,7 @@ test('the department head approves from the inbox', async ({ browser }) => {
   await page.getByRole('link', { name: /My approvals/ }).click();
   await expect(page.getByRole('row', { name: new RegExp(firstRef) })).toContainText('Department approval');
   await expectAccessible(page, 'inbox');
-  await screenshot(page, 'approvals-inbox');
+  await screenshot(page, 'process-approvals-inbox');
   await page.getByRole('link', { name: firstRef }).click();
   await openAction(page, 'decide-department');
   await page.locator('#decide-department-text').fill('Needed for on-call');
@@ -115,11 +115,11 @@ test('the policy owner approves with controls and the request is active in the r
   await page.locator('#decide-owner-c0-s').selectOption('implemented');
   await expect(page.locator('#decide-owner-end')).toHaveValue(END);
   await expectAccessible(page, 'owner decision form');
-  await screenshot(page, 'owner-decision');
+  await screenshot(page, 'process-owner-decision');
   await record(page, 'decide-owner');
   await expectStatus(page, 'Active');
   await expect(page.getByText('Medium', { exact: true })).toBeVisible();
-  await screenshot(page, 'request-page');
+  await screenshot(page, 'process-request-page');
 
   const auditor = await pageAs(browser, w, 'auditor');
   await auditor.goto('/register');
@@ -130,7 +130,7 @@ test('the policy owner approves with controls and the request is active in the r
   await expect(row).toContainText('Active');
   await expect(row).toContainText('Medium');
   await expectAccessible(auditor, 'register');
-  await screenshot(auditor, 'register');
+  await screenshot(auditor, 'process-register');
   expectNoPageErrors(page);
   expectNoPageErrors(auditor);
 });
