@@ -106,6 +106,8 @@ export class Waiver {
   private child: ChildProcess | null = null;
   private contexts: APIRequestContext[] = [];
   private logPath = '';
+  /** Extra environment for `waiver serve` only (e.g. the WAIVER_OIDC_* settings). */
+  serveEnv: Record<string, string> = {};
 
   async cli(args: string[], input?: string): Promise<{ code: number; stdout: string; stderr: string }> {
     return await new Promise((ok) => {
@@ -153,7 +155,7 @@ export class Waiver {
     const log = openSync(this.logPath, 'a');
     this.child = spawn(WAIVER_BIN, ['serve', '--listen', `127.0.0.1:${port}`, '--db', this.db], {
       cwd: this.dir,
-      env: childEnv({ WAIVER_BASE_URL: this.base, WAIVER_WEB_ROOT: WEB_ROOT }),
+      env: childEnv({ WAIVER_BASE_URL: this.base, WAIVER_WEB_ROOT: WEB_ROOT, ...this.serveEnv }),
       stdio: ['ignore', log, log],
     });
     closeSync(log);
