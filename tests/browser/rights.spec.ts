@@ -60,3 +60,24 @@ test('the department head, who may, sees the button; the request stays untouched
   expect(r.body.status).toBe('department_review');
   expect(r.body.approvals.find((a: any) => a.slot === 'department').status).toBe('pending');
 });
+
+test('the department head decides with the keyboard alone', async ({ browser }) => {
+  const page = await pageAs(browser, w, 'eng.head');
+  await page.goto(`/requests/${id}`);
+  await page.keyboard.press('Tab');
+  await expect(page.getByRole('link', { name: 'Skip to content' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page).toHaveURL(/#main$/);
+  await page.locator('[data-action="decide-department"]').focus();
+  await page.keyboard.press('Enter');
+  // The form opens with the focus on its first field: the decision, "Approve".
+  await expect(page.getByLabel('Approve')).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#decide-department-text')).toBeFocused();
+  await page.keyboard.type('Fine by me');
+  await page.keyboard.press('Tab');
+  await expect(page.locator('#form-decide-department button[type=submit]')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.page-head .badge')).toHaveText('Policy review');
+  expectNoPageErrors(page);
+});
