@@ -25,11 +25,13 @@ std::string send_mail(Mailer& mailer, const OutboxMessage& m, const DeliverySett
   return mailer.send(mail);
 }
 
+constexpr const char* kRemoved = "the webhook was removed";
+
 std::string call_webhook(UnitOfWork& uow, WebClient& web, const OutboxMessage& m, Instant now) {
   std::optional<Webhook> hook;
   for (auto& h : uow.webhooks(true))
     if (std::to_string(h.id) == m.target) hook = h;
-  if (!hook || hook->disabled_at) return "the webhook was removed";
+  if (!hook || hook->disabled_at) return kRemoved;
   WebRequest req;
   req.method = "POST";
   req.url = hook->url;
@@ -96,7 +98,8 @@ DeliveryReport deliver_due(Store& store, Mailer& mailer, WebClient& web, const D
         ++report.delivered;
       } else {
         const int attempts = m.attempts + 1;
-        const bool last = attempts >= settings.max_attempts;
+        // A call to a removed webhook is given up at once: no retry can succeed.
+        const bool last = attempts >= settings.max_attempts || error == kRemoved;
         const Instant done = clock.now();
         uow->mark_attempt_failed(m.id, settings.worker, error,
                                  Instant{done.seconds + retry_delay_seconds(attempts)},
