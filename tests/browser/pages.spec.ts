@@ -150,3 +150,16 @@ async function rawGet(base: string, path: string): Promise<string> {
     socket.on('error', fail);
   });
 }
+
+test('administration shows the matrix read-only, as the preview answers it', async ({ browser }) => {
+  const page = await pageAs(browser, w, 'admin');
+  await page.goto('/admin');
+  const row = page.locator('[data-matrix]').getByRole('row', { name: /^access-control/ });
+  // The preview answers for the caller as requester: the admin heads Security, so the maintainers approve first.
+  await expect(row.getByRole('cell').nth(0)).toContainText('90 days; first approval: maint@example.com');
+  await expect(row.getByRole('cell').nth(4)).toContainText('365 days');
+  await page.locator('#m-class').selectOption('RED');
+  await expect(row.getByRole('cell').nth(0)).toContainText('also Legal, Data owner');
+  await expectAccessible(page, 'administration with the matrix');
+  expectNoPageErrors(page);
+});
