@@ -58,8 +58,3 @@ export async function probeSso(): Promise<boolean> {
 export function hasRole(role: string): boolean {
   return !!session.me?.roles.includes(role as never);
 }
-
-/** Roles that see the whole register. */
-export function seesRegister(): boolean {
-  return ['security_compliance', 'legal', 'ceo', 'cfo', 'auditor', 'admin'].some(hasRole);
-}
