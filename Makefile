@@ -58,12 +58,13 @@ web/node_modules/.installed: web/package-lock.json
 web/dist/index.html: web/node_modules/.installed $(WEB_SOURCES)
 	@cd web && npm run --silent build
 
-# The browser suite (tests/browser): Debian's chromium, never a downloaded browser. Screenshots of
-# each page land in $(BUILD)/screenshots.
+# The browser suite (tests/browser): svelte-check on web/ (types and accessibility warnings), then
+# Debian's chromium, never a downloaded browser. Screenshots of each page land in $(BUILD)/screenshots.
 browser-deps:
 	@cd tests/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error
 
 browser-test: browser-deps web
+	@cd web && npm run --silent check -- --fail-on-warnings --threshold warning >/dev/null || (cd web && npm run check; exit 1)
 	@cd tests/browser && WAIVER_BIN=$(abspath $(WAIVER)) WAIVER_WEB_ROOT=$(abspath web/dist) \
 	  WAIVER_SCREENSHOTS=$(abspath $(BUILD))/screenshots npx playwright test
 
