@@ -10,7 +10,7 @@ using nlohmann::json;
 std::string request_link(const NotificationSettings& n, const domain::ExceptionRequest& r) {
   std::string base = n.base_url;
   while (!base.empty() && base.back() == '/') base.pop_back();
-  return base + "/exceptions/" + r.ref;
+  return base + "/requests/" + r.ref;  // the request page of the web interface
 }
 
 std::string mail_host(const NotificationSettings& n) {

@@ -143,6 +143,17 @@ struct Webhook {
   std::optional<Instant> disabled_at;
 };
 
+struct JobRun {
+  std::string name;
+  Instant last_run_at;
+  std::int64_t runs = 0;  // by every instance
+};
+
+struct PoolStats {
+  std::size_t size = 0;    // connections of this instance
+  std::size_t in_use = 0;  // held by a unit of work now
+};
+
 // A unit of work: everything done through it commits together or not at all.
 class UnitOfWork {
  public:
@@ -238,6 +249,7 @@ class UnitOfWork {
   // Jobs: `lock_jobs` makes jobs of other instances wait until this unit of work ends.
   virtual void lock_jobs() = 0;
   virtual void record_job_run(const std::string& name, Instant at) = 0;
+  virtual std::vector<JobRun> job_runs() = 0;
   virtual std::vector<Id> ids_in_status(const std::vector<domain::Status>& statuses) = 0;
   virtual std::vector<Id> active_ending_by(domain::Date last) = 0;
 
@@ -260,6 +272,7 @@ class Store {
   virtual std::string readiness() = 0;
   // Calls `sink` with each event in order.
   virtual void export_audit(const std::function<void(const AuditEvent&)>& sink) = 0;
+  virtual PoolStats pool_stats() const = 0;
 };
 
 class Clock {

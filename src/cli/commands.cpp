@@ -14,6 +14,7 @@
 #include "app/services.hpp"
 #include "cli/config.hpp"
 #include "cli/demo.hpp"
+#include "cli/json_log.hpp"
 #include "cli/notification_commands.hpp"
 #include "cli/scheduler.hpp"
 #include "cli/yaml_json.hpp"
@@ -178,6 +179,7 @@ int run(int argc, char** argv) {
     if (db) config.db = *db;
     if (listen) config.listen = *listen;
     if (config.base_url.empty()) config.notify.notifications.base_url = "http://" + config.listen;
+    if (config.log_format == "json") spdlog::set_formatter(std::make_unique<JsonLogFormatter>());
     if (auto level = spdlog::level::from_str(config.log_level);
         level != spdlog::level::off || config.log_level == "off")
       spdlog::set_level(level);
@@ -219,6 +221,9 @@ int run(int argc, char** argv) {
                           config.notify.delivery_interval_seconds);
       services.on_queued = [&scheduler] { scheduler.poke(); };
       http::Context ctx{services, {}};
+      scheduler.on_delivered = [metrics = ctx.metrics](int delivered, int failed) {
+        metrics->count_deliveries(delivered, failed);
+      };
       ctx.secure_cookies = config.base_url.starts_with("https://");
       app::prepare_sign_in();
       ctx.oidc = oidc_settings(config.oidc, config.base_url, config.listen);

@@ -61,6 +61,8 @@ Config load_config(const std::optional<std::string>& path) {
           c.appeal_window_days = to_int(file + ": appeal_window_days", str());
         else if (key == "log_level")
           c.log_level = str();
+        else if (key == "log_format")
+          c.log_format = str();
         else if (key == "web_root")
           c.web_root = str();
         else if (int* n = int_setting(c, key))
@@ -85,6 +87,9 @@ Config load_config(const std::optional<std::string>& path) {
   if (auto v = env("WAIVER_APPEAL_WINDOW_DAYS"))
     c.appeal_window_days = to_int("WAIVER_APPEAL_WINDOW_DAYS", *v);
   if (auto v = env("WAIVER_LOG_LEVEL")) c.log_level = *v;
+  if (auto v = env("WAIVER_LOG_FORMAT")) c.log_format = *v;
+  if (c.log_format != "json" && c.log_format != "text")
+    throw std::runtime_error("log_format must be json or text, not '" + c.log_format + "'");
   if (auto v = env("WAIVER_WEB_ROOT")) c.web_root = *v;
   for (const char* key :
        {"db_pool_size", "session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",

@@ -16,6 +16,7 @@ struct Config {
   int threads = 4;                        // WAIVER_THREADS
   int appeal_window_days = 30;            // WAIVER_APPEAL_WINDOW_DAYS
   std::string log_level = "info";         // WAIVER_LOG_LEVEL
+  std::string log_format = "json";        // WAIVER_LOG_FORMAT: json (JSON Lines) | text
   OidcSetup oidc;                         // oidc_* keys, WAIVER_OIDC_*
   int db_pool_size = 8;                   // WAIVER_DB_POOL_SIZE: connections per instance
   int session_idle_minutes = 60;          // WAIVER_SESSION_IDLE_MINUTES

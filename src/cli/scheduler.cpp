@@ -65,6 +65,7 @@ void Scheduler::loop() {
     }
     try {
       auto d = app::deliver_due(services_.store, mailer_, web_, delivery_, services_.clock);
+      if (d.delivered + d.failed > 0 && on_delivered) on_delivered(d.delivered, d.failed);
       if (d.delivered + d.failed > 0)
         spdlog::info("event=delivery delivered={} failed={} gave_up={}", d.delivered, d.failed, d.gave_up);
     } catch (const std::exception& e) {

@@ -2,6 +2,7 @@
 // outbox every `delivery_interval_seconds` and whenever a change has queued something (poke).
 #pragma once
 #include <condition_variable>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -18,6 +19,8 @@ class Scheduler {
   void start();
   void poke();  // something was queued: deliver now
   void stop();
+  // Told after each delivery round that did something (for metrics); set before start().
+  std::function<void(int delivered, int failed)> on_delivered;
 
  private:
   void loop();

@@ -414,6 +414,7 @@ std::vector<Row> AuthorizationTable::rows() {
       // The service
       {"GET", "/health", "", Auth::token, fixed("/health"), everyone(k2xx)},
       {"GET", "/ready", "", Auth::token, fixed("/ready"), everyone(k2xx)},
+      {"GET", "/metrics", "", Auth::token, fixed("/metrics"), everyone(k2xx)},
       {"GET", "/openapi.json", "", Auth::token, fixed("/openapi.json"), everyone(k2xx)},
       {"GET", "/me", "", Auth::token, fixed("/me"), signed_in()},
       {"GET", "/oidc/login", "single sign-on not configured", Auth::token, fixed("/oidc/login"),

@@ -3,6 +3,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <cctype>
 #include <optional>
 #include <stdexcept>
@@ -51,7 +52,10 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
     std::string allowed;  // the methods the path has, for 405
     for (const auto& route : routes()) {
       if (!match(route.pattern, rest, req.params)) continue;
-      if (req.method == route.method) return route.handler(ctx, req);
+      if (req.method == route.method) {
+        req.route = route.openapi;
+        return route.handler(ctx, req);
+      }
       if (allowed.find(route.method) == std::string::npos)
         allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
     }
@@ -70,10 +74,14 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
     }
     return problem(app::Error::Kind::not_found, "no such resource: " + req.path);
   } catch (const std::exception& e) {
-    spdlog::error("{} {} failed: {}", req.method, req.path, e.what());
+    std::string reason = e.what();
+    std::replace(reason.begin(), reason.end(), '"', '\'');
+    spdlog::error("event=handler_failed request_id={} method={} path=\"{}\" reason=\"{}\"", req.request_id,
+                  req.method, req.path, reason);
     return problem(app::Error::Kind::unavailable, "the server could not complete the request; try again");
   } catch (...) {
-    spdlog::error("{} {} failed with an unknown exception", req.method, req.path);
+    spdlog::error("event=handler_failed request_id={} method={} path=\"{}\" reason=\"unknown exception\"",
+                  req.request_id, req.method, req.path);
     return problem(app::Error::Kind::unavailable, "the server could not complete the request; try again");
   }
 }

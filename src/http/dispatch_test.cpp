@@ -409,6 +409,7 @@ class BrokenStore final : public app::Store {
   void export_audit(const std::function<void(const app::AuditEvent&)>&) override {
     throw std::runtime_error("disk on fire");
   }
+  app::PoolStats pool_stats() const override { return {}; }
 };
 
 TEST(DispatchFailure, AnExceptionInAHandlerIs503ProblemJson) {

@@ -9,6 +9,7 @@ namespace waiver::http {
 
 HttpResponse health(Context&, const HttpRequest&);
 HttpResponse ready(Context&, const HttpRequest&);
+HttpResponse metrics(Context&, const HttpRequest&);
 HttpResponse openapi(Context&, const HttpRequest&);
 HttpResponse me(Context&, const HttpRequest&);
 HttpResponse oidc_login(Context&, const HttpRequest&);

@@ -12,6 +12,13 @@ HttpResponse ready(Context& ctx, const HttpRequest&) {
   return json_response(200, {{"status", "ready"}});
 }
 
+HttpResponse metrics(Context& ctx, const HttpRequest&) {
+  HttpResponse r;
+  r.content_type = "text/plain; version=0.0.4; charset=utf-8";
+  r.body = ctx.metrics->render(ctx.services);
+  return r;
+}
+
 HttpResponse openapi(Context&, const HttpRequest&) {
   HttpResponse r;
   r.body = openapi_document();

@@ -17,6 +17,8 @@ struct HttpRequest {
   std::map<std::string, std::string> headers;  // names in lower case
   std::string body;
   std::string remote_address;  // the peer's IP address
+  std::string route;           // set by dispatch: the matched route's OpenAPI path
+  std::string request_id;      // X-Request-Id: the client's when sane, else a new one
 
   std::optional<std::string> header(const std::string& lower_name) const;
   std::optional<std::string> query_value(const std::string& name) const;

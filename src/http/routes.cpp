@@ -11,6 +11,7 @@ namespace {
 constexpr std::array kRoutes{
     Route{"GET", "/health", "/health", health},
     Route{"GET", "/ready", "/ready", ready},
+    Route{"GET", "/metrics", "/metrics", metrics},
     Route{"GET", "/openapi.json", "/openapi.json", openapi},
     Route{"GET", "/me", "/me", me},
     Route{"GET", "/oidc/login", "/oidc/login", oidc_login},

@@ -2,11 +2,13 @@
 // and a test compares them with the OpenAPI document.
 #pragma once
 #include <map>
+#include <memory>
 #include <span>
 #include <string>
 
 #include "app/services.hpp"
 #include "http/message.hpp"
+#include "http/metrics.hpp"
 
 namespace waiver::http {
 
@@ -32,6 +34,7 @@ struct Context {
   Limits limits;
   bool secure_cookies = false;  // served over TLS (base URL https://): cookies get Secure
   OidcSettings oidc = {};
+  std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
 };
 
 inline constexpr const char* kSessionCookie = "waiver_session";

@@ -73,9 +73,12 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
       !std::all_of(request_id.begin(), request_id.end(),
                    [](unsigned char c) { return std::isalnum(c) || c == '-' || c == '_' || c == '.'; }))
     request_id = app::random_hex(8);
+  plain_req.request_id = request_id;
+  // Prometheus scrapes /metrics by convention: the same as /api/v1/metrics.
+  if (plain_req.path == "/metrics") plain_req.path = "/api/v1/metrics";
   // /api goes to the route table; every other path is the web interface's (static files).
-  HttpResponse res =
-      is_api_path(plain_req.path) ? dispatch(ctx, plain_req) : serve_static(web_root, plain_req);
+  const bool api = is_api_path(plain_req.path);
+  HttpResponse res = api ? dispatch(ctx, plain_req) : serve_static(web_root, plain_req);
   auto out = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(res.status)}, reason_of(res.status)});
   out.append_header(restinio::http_field::content_type, res.content_type);
@@ -91,9 +94,12 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
           .count();
-  spdlog::info("request_id={} method={} path={} status={} duration_ms={:.3f} remote={}", request_id,
-               plain_req.method, plain_req.path, res.status, static_cast<double>(micros) / 1000.0,
-               plain_req.remote_address);
+  const std::string route = !api ? "static" : plain_req.route.empty() ? "unmatched" : plain_req.route;
+  ctx.metrics->observe(plain_req.method, route, res.status, static_cast<double>(micros) / 1e6);
+  spdlog::info(
+      "event=request request_id={} method={} route={} path=\"{}\" status={} duration_ms={:.3f} remote={}",
+      request_id, plain_req.method, route, plain_req.path, res.status, static_cast<double>(micros) / 1000.0,
+      plain_req.remote_address);
   return out.done();
 }
 
@@ -121,7 +127,7 @@ void serve(Context& ctx, const ServerOptions& options) {
   asio::signal_set signals(io, SIGINT, SIGTERM);
   signals.async_wait([&](const asio::error_code& ec, int) {
     if (ec) return;
-    spdlog::info("stopping: finishing the requests in flight");
+    spdlog::info("event=stopping reason=\"finishing the requests in flight\"");
     server.close_async([&] { io.stop(); }, [](std::exception_ptr) {});
   });
   std::exception_ptr failure;

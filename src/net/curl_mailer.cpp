@@ -82,7 +82,7 @@ std::string CurlMailer::send(const app::MailMessage& message) {
 }
 
 std::string LogMailer::send(const app::MailMessage& message) {
-  spdlog::info("mail not sent (no SMTP server configured): to={} subject=\"{}\"", message.to,
+  spdlog::info("event=mail_logged reason=\"no SMTP server configured\" to={} subject=\"{}\"", message.to,
                message.subject);
   return "";
 }

@@ -227,4 +227,13 @@ void record_job_run(soci::session& sql, const std::string& name, Instant at) {
       soci::use(name, "name"), soci::use(t, "at");
 }
 
+std::vector<app::JobRun> job_runs(soci::session& sql) {
+  std::vector<app::JobRun> out;
+  soci::rowset<soci::row> rs = (sql.prepare << "SELECT name, last_run_at, runs FROM job_runs ORDER BY name");
+  for (const auto& r : rs)
+    out.push_back({text_at(r, "name"), instant_at(r, "last_run_at").value_or(Instant{}),
+                   int_at(r, "runs").value_or(0)});
+  return out;
+}
+
 }  // namespace waiver::store::outbox_rows

@@ -29,5 +29,6 @@ std::optional<std::string> calendar_feed_owner(soci::session& sql, const std::st
 std::optional<domain::Instant> calendar_feed_created(soci::session& sql, const std::string& email);
 
 void record_job_run(soci::session& sql, const std::string& name, domain::Instant at);
+std::vector<app::JobRun> job_runs(soci::session& sql);
 
 }  // namespace waiver::store::outbox_rows

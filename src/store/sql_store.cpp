@@ -5,6 +5,7 @@
 #include <soci/sqlite3/soci-sqlite3.h>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <mutex>
 #include <set>
@@ -75,16 +76,25 @@ app::ApiTokenInfo token_from(const soci::row& r) {
 
 class SqlUnitOfWork final : public app::UnitOfWork {
  public:
-  SqlUnitOfWork(soci::connection_pool& pool, const Dialect& dialect, std::unique_lock<std::mutex> writer)
-      : pool_(pool), pos_(pool.lease()), sql_(pool.at(pos_)), d_(dialect), writer_(std::move(writer)) {
+  SqlUnitOfWork(soci::connection_pool& pool, const Dialect& dialect, std::unique_lock<std::mutex> writer,
+                std::atomic<std::size_t>* in_use = nullptr)
+      : pool_(pool),
+        pos_(pool.lease()),
+        sql_(pool.at(pos_)),
+        d_(dialect),
+        writer_(std::move(writer)),
+        in_use_(in_use) {
+    if (in_use_) ++*in_use_;
     try {
       begin();
     } catch (...) {
+      if (in_use_) --*in_use_;
       pool_.give_back(pos_);
       throw;
     }
   }
   ~SqlUnitOfWork() override {
+    if (in_use_) --*in_use_;
     if (!done_) {
       try {
         sql_ << "ROLLBACK";
@@ -636,6 +646,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   void record_job_run(const std::string& name, domain::Instant at) override {
     outbox_rows::record_job_run(sql_, name, at);
   }
+  std::vector<app::JobRun> job_runs() override { return outbox_rows::job_runs(sql_); }
 
   void append(const AuditRecord& rec) override {
     long long events = 0;
@@ -699,6 +710,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::session& sql_;
   const Dialect& d_;
   std::unique_lock<std::mutex> writer_;
+  std::atomic<std::size_t>* in_use_ = nullptr;
   bool done_ = false;
 };
 
@@ -706,6 +718,7 @@ class SqlStore final : public app::Store {
  public:
   SqlStore(const DatabaseUrl& url, const StoreOptions& options)
       : pool_(options.pool_size),
+        size_(options.pool_size),
         d_(url.engine == DatabaseUrl::Engine::postgresql ? postgresql_dialect() : sqlite_dialect()) {
     for (std::size_t i = 0; i < options.pool_size; ++i) {
       auto& s = pool_.at(i);
@@ -727,11 +740,12 @@ class SqlStore final : public app::Store {
   }
 
   std::unique_ptr<app::UnitOfWork> begin_write() override {
-    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>(writer_));
+    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>(writer_), &in_use_);
   }
   std::unique_ptr<app::UnitOfWork> begin_read() override {
-    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>());
+    return std::make_unique<SqlUnitOfWork>(pool_, d_, std::unique_lock<std::mutex>(), &in_use_);
   }
+  app::PoolStats pool_stats() const override { return {size_, in_use_.load()}; }
 
   std::string readiness() override {
     try {
@@ -835,8 +849,10 @@ class SqlStore final : public app::Store {
   }
 
   soci::connection_pool pool_;
+  std::size_t size_;
   const Dialect& d_;
   std::mutex writer_;
+  std::atomic<std::size_t> in_use_{0};
 };
 
 }  // namespace

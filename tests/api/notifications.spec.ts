@@ -53,7 +53,7 @@ test('each step of the process mails the right people and no others', async () =
     expect(m.subject).toContain('Mail flow <b>bold</b>');
     expect(m.text).toContain(`Reference: ${ref}`);
     expect(m.text).toContain('Status:    department_review');
-    expect(m.text).toContain(`${w.base}/exceptions/${ref}`);
+    expect(m.text).toContain(`${w.base}/requests/${ref}`);
     expect(m.html).toContain('Mail flow &lt;b&gt;bold&lt;/b&gt;');
     expect(m.html).not.toContain('<b>bold</b>');
     expect(m.from).toContain('waiver@example.com');
