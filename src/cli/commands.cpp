@@ -13,6 +13,7 @@
 #include "app/identity.hpp"
 #include "app/services.hpp"
 #include "cli/config.hpp"
+#include "cli/csv_import.hpp"
 #include "cli/demo.hpp"
 #include "cli/json_log.hpp"
 #include "cli/notification_commands.hpp"
@@ -146,6 +147,14 @@ int run(int argc, char** argv) {
   jobs->require_subcommand(1);
   auto* jobs_run = jobs->add_subcommand("run", "run every job due at an instant once, and exit");
   jobs_run->add_option("--now", now_text, "the instant, e.g. 2027-01-31T00:00:00Z (default: now)");
+
+  std::string csv_file;
+  bool dry_run = false;
+  auto* requests = cli.add_subcommand("requests", "exception requests in bulk");
+  requests->require_subcommand(1);
+  auto* requests_import = requests->add_subcommand("import", "import a register from CSV, all or nothing");
+  requests_import->add_option("FILE", csv_file, "CSV with the request's field names as columns")->required();
+  requests_import->add_flag("--dry-run", dry_run, "check every row, import nothing");
 
   std::string outbox_state;
   std::optional<long long> outbox_id;
@@ -282,6 +291,8 @@ int run(int argc, char** argv) {
         now = *t;
       }
       return cli::jobs_run(services, config, now);
+    } else if (requests_import->parsed()) {
+      return import_requests_csv(services, csv_file, who, dry_run);
     } else if (outbox_ls->parsed()) {
       return outbox_list(services, outbox_state, who);
     } else if (outbox_retry_cmd->parsed()) {

@@ -62,6 +62,16 @@ void Scheduler::loop() {
       } catch (const std::exception& e) {
         spdlog::warn("event=jobs outcome=failed reason=\"{}\"", e.what());
       }
+      if (checkpoint_key) try {
+          auto c = app::make_checkpoint(services_.store, *checkpoint_key, now, checkpoint_interval_seconds);
+          if (!c)
+            spdlog::warn("event=audit_checkpoint outcome=failed reason=\"{}\"", c.error().detail);
+          else if (*c)
+            spdlog::info("event=audit_checkpoint id={} events={} head={}", (*c)->id, (*c)->events,
+                         (*c)->head);
+        } catch (const std::exception& e) {
+          spdlog::warn("event=audit_checkpoint outcome=failed reason=\"{}\"", e.what());
+        }
     }
     try {
       auto d = app::deliver_due(services_.store, mailer_, web_, delivery_, services_.clock);

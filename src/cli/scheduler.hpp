@@ -4,8 +4,10 @@
 #include <condition_variable>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <thread>
 
+#include "app/audit_checkpoints.hpp"
 #include "app/delivery.hpp"
 #include "app/jobs.hpp"
 
@@ -21,6 +23,10 @@ class Scheduler {
   void stop();
   // Told after each delivery round that did something (for metrics); set before start().
   std::function<void(int delivered, int failed)> on_delivered;
+  // With a key, each jobs round also signs a checkpoint of the audit chain when it has grown and
+  // the last checkpoint is at least `checkpoint_interval_seconds` old; set before start().
+  std::optional<app::SigningKey> checkpoint_key;
+  std::int64_t checkpoint_interval_seconds = 3600;
 
  private:
   void loop();

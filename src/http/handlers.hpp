@@ -34,6 +34,7 @@ HttpResponse close_exception(Context&, const HttpRequest&);
 HttpResponse revoke_exception(Context&, const HttpRequest&);
 HttpResponse matrix_preview(Context&, const HttpRequest&);
 HttpResponse audit_verify(Context&, const HttpRequest&);
+HttpResponse audit_checkpoints(Context&, const HttpRequest&);
 HttpResponse sign_in(Context&, const HttpRequest&);
 HttpResponse current_session(Context&, const HttpRequest&);
 HttpResponse sign_out(Context&, const HttpRequest&);

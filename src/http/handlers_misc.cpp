@@ -61,6 +61,24 @@ HttpResponse audit_verify(Context& ctx, const HttpRequest& req) {
   return json_response(200, body);
 }
 
+HttpResponse audit_checkpoints(Context& ctx, const HttpRequest& req) {
+  auto actor = authenticate(ctx, req);
+  if (!actor) return problem(actor.error());
+  if (!actor->has(domain::Role::auditor) && !actor->has(domain::Role::admin) &&
+      !actor->has(domain::Role::security_compliance))
+    return problem(app::Error::Kind::forbidden,
+                   "only auditors, admins and security compliance read the audit checkpoints");
+  json items = json::array();
+  for (const auto& c : ctx.services.store.begin_read()->checkpoints())
+    items.push_back({{"id", c.id},
+                     {"events", c.events},
+                     {"head", c.head},
+                     {"at", domain::format_instant(c.at)},
+                     {"public_key", c.public_key},
+                     {"signature", c.signature}});
+  return json_response(200, {{"items", items}});
+}
+
 nlohmann::json event_json(const app::AuditEvent& e, bool parsed) {
   auto value = [&](const std::string& text) -> json {
     if (!parsed) return text;

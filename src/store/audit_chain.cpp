@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
+
 namespace waiver::store {
 
 std::string sha256_hex(std::string_view data) {
@@ -40,6 +42,32 @@ void ChainVerifier::fail(app::Id id, std::string reason) {
   result_.reason = std::move(reason);
 }
 
+void ChainVerifier::expect(std::vector<app::AuditCheckpoint> checkpoints) {
+  std::stable_sort(checkpoints.begin(), checkpoints.end(),
+                   [](const auto& a, const auto& b) { return a.events < b.events; });
+  pending_ = std::move(checkpoints);
+  next_ = 0;
+  pass_checkpoints(0, kGenesisHash);
+}
+
+void ChainVerifier::pass_checkpoints(std::int64_t events, const std::string& hash) {
+  for (; next_ < pending_.size() && pending_[next_].events == events; ++next_) {
+    const auto& c = pending_[next_];
+    if (!result_.ok) return;
+    if (c.head != hash) {
+      fail(last_good_ + 1, "the chain does not pass through checkpoint " + std::to_string(c.id) +
+                               " (signed " + domain::format_instant(c.at) + "): event " +
+                               std::to_string(events) + " has the hash " + hash + ", the checkpoint says " +
+                               c.head + "; history after event " + std::to_string(last_good_) +
+                               " was rewritten");
+      result_.bad_checkpoint = c.id;
+      return;
+    }
+    result_.checkpoints.push_back(c);
+    last_good_ = events;
+  }
+}
+
 void ChainVerifier::feed(const app::AuditEvent& e) {
   ++result_.events;
   if (e.id != expected_id_)
@@ -51,6 +79,7 @@ void ChainVerifier::feed(const app::AuditEvent& e) {
   expected_id_ = e.id + 1;
   prev_ = e.hash;
   result_.head = e.hash;
+  if (result_.ok) pass_checkpoints(e.id, e.hash);
 }
 
 app::VerifyResult ChainVerifier::finish(std::int64_t head_events, const std::string& head_hash) {
@@ -60,6 +89,15 @@ app::VerifyResult ChainVerifier::finish(std::int64_t head_events, const std::str
     result_.reason = "the chain ends at event " + std::to_string(result_.events) +
                      " but the recorded head is event " + std::to_string(head_events) +
                      ": events were removed from the end";
+  }
+  if (result_.ok && next_ < pending_.size()) {
+    const auto& c = pending_[next_];
+    result_.ok = false;
+    result_.first_bad = result_.events + 1;
+    result_.bad_checkpoint = c.id;
+    result_.reason = "the chain ends at event " + std::to_string(result_.events) + " but checkpoint " +
+                     std::to_string(c.id) + " (signed " + domain::format_instant(c.at) + ") covers " +
+                     std::to_string(c.events) + " events: events were removed";
   }
   if (result_.events == 0) result_.head = kGenesisHash;
   return result_;

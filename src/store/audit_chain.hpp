@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "app/ports.hpp"
 
@@ -18,16 +19,24 @@ std::string canonical_encoding(const app::AuditEvent& e);
 
 std::string chain_hash(const app::AuditEvent& e);
 
-// Fed the events in id order; remembers the first that breaks the chain.
+// Fed the events in id order; remembers the first that breaks the chain. Given checkpoints, it
+// also checks that the chain passes through each (its event `events` has the hash `head`): a
+// chain rewritten with every hash recomputed is self-consistent, but no longer fits them.
 class ChainVerifier {
  public:
+  // Before the first feed.
+  void expect(std::vector<app::AuditCheckpoint> checkpoints);
   void feed(const app::AuditEvent& e);
   // Compares the end of the chain with the recorded head (detects a truncated tail).
   app::VerifyResult finish(std::int64_t head_events, const std::string& head_hash);
 
  private:
   void fail(app::Id id, std::string reason);
+  void pass_checkpoints(std::int64_t events, const std::string& hash);
   app::VerifyResult result_;
+  std::vector<app::AuditCheckpoint> pending_;  // by events, not yet reached
+  std::size_t next_ = 0;
+  std::int64_t last_good_ = 0;  // the events of the last checkpoint passed
   std::string prev_ = kGenesisHash;
   app::Id expected_id_ = 1;
 };
