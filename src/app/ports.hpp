@@ -93,12 +93,31 @@ struct OidcState {
   Instant created_at;
 };
 
+// A signed statement "the chain had `events` events ending in `head` at `at`" (Ed25519 over
+// app::checkpoint_message); kept off the chain, so that making one does not move the head.
+struct AuditCheckpoint {
+  Id id = 0;
+  std::int64_t events = 0;
+  std::string head;
+  Instant at;
+  std::string public_key;  // hex, the key that signed it (verify trusts only the key it is given)
+  std::string signature;   // hex
+};
+
+struct AuditHead {
+  std::int64_t events = 0;
+  std::string hash;
+};
+
 struct VerifyResult {
   bool ok = true;
   std::int64_t events = 0;
   std::string head;
   std::optional<Id> first_bad;
   std::string reason;
+  // The stored checkpoints the chain was found to pass through (all of them when ok).
+  std::vector<AuditCheckpoint> checkpoints;
+  std::optional<Id> bad_checkpoint;  // the checkpoint the chain does not pass through
 };
 
 // A notification waiting for delivery, written in the same transaction as the change behind it.
@@ -152,6 +171,17 @@ struct JobRun {
 struct PoolStats {
   std::size_t size = 0;    // connections of this instance
   std::size_t in_use = 0;  // held by a unit of work now
+};
+
+// The first answer to a POST with an Idempotency-Key; no status while it is not recorded (the
+// change committed, the answer not yet, or never: the process died in between).
+struct IdempotentAnswer {
+  std::string request_hash;
+  Instant created_at;
+  std::optional<int> status;
+  std::string content_type;
+  std::string headers;  // JSON [[name, value], ...]
+  std::string body;
 };
 
 // A unit of work: everything done through it commits together or not at all.
@@ -256,6 +286,19 @@ class UnitOfWork {
   // Audit
   virtual void append(const AuditRecord& event) = 0;
   virtual std::vector<AuditEvent> events_of(const std::string& entity_type, const std::string& entity_id) = 0;
+  virtual AuditHead audit_head() = 0;
+  virtual Id add_checkpoint(const AuditCheckpoint& c) = 0;
+  virtual std::vector<AuditCheckpoint> checkpoints() = 0;  // oldest first
+
+  // Idempotency keys, per scope (caller). `claim_idempotency_key` is false, and writes nothing,
+  // when the key is held by a claim made at or after `expired_before`.
+  virtual std::optional<IdempotentAnswer> idempotent_answer(const std::string& scope,
+                                                            const std::string& key) = 0;
+  virtual bool claim_idempotency_key(const std::string& scope, const std::string& key,
+                                     const std::string& request_hash, Instant at, Instant expired_before) = 0;
+  virtual void record_idempotent_answer(const std::string& scope, const std::string& key,
+                                        const IdempotentAnswer& answer) = 0;
+  virtual void purge_idempotency_keys(Instant expired_before) = 0;
 
   virtual void commit() = 0;
 };

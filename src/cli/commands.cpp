@@ -12,6 +12,7 @@
 
 #include "app/identity.hpp"
 #include "app/services.hpp"
+#include "cli/audit_commands.hpp"
 #include "cli/config.hpp"
 #include "cli/csv_import.hpp"
 #include "cli/demo.hpp"
@@ -23,6 +24,7 @@
 #include "http/server.hpp"
 #include "http/static_files.hpp"
 #include "net/curl_web_client.hpp"
+#include "store/backup.hpp"
 #include "store/copy.hpp"
 #include "store/sql_store.hpp"
 
@@ -170,7 +172,25 @@ int run(int argc, char** argv) {
   auto* audit = cli.add_subcommand("audit", "the audit trail");
   audit->require_subcommand(1);
   auto* verify = audit->add_subcommand("verify", "check the whole hash chain");
+  std::optional<std::string> public_key, checkpoints_file;
+  verify->add_option(
+      "--public-key", public_key,
+      "the Ed25519 public key (hex, base64, PEM or a file): also check every checkpoint's signature");
+  verify->add_option("--checkpoints", checkpoints_file,
+                     "checkpoints.jsonl of an earlier bundle: the chain must pass through those too");
   auto* audit_export = audit->add_subcommand("export", "print every audit event as JSON Lines");
+  std::string key_out, bundle_out;
+  auto* keygen = audit->add_subcommand("keygen", "write a new Ed25519 signing key; print its public key");
+  keygen->add_option("--out", key_out, "the secret key file to create (mode 0600)")->required();
+  auto* checkpoint = audit->add_subcommand("checkpoint", "sign the chain's head (WAIVER_AUDIT_SIGNING_KEY)");
+  auto* bundle = audit->add_subcommand("bundle", "write an evidence archive for auditors");
+  bundle->add_option("--out", bundle_out, "a new folder, or a .tar / .tar.gz file")->required();
+  bundle->add_option("--public-key", public_key, "the public key to include (default: the configured key's)");
+
+  std::string backup_file;
+  auto* backup =
+      cli.add_subcommand("backup", "write a consistent copy of the live database to a new SQLite file");
+  backup->add_option("FILE", backup_file, "the backup file to create")->required();
 
   std::string copy_from, copy_to;
   auto* copy = cli.add_subcommand("copy", "copy the whole installation into a new, empty database");
@@ -229,7 +249,16 @@ int run(int argc, char** argv) {
       Scheduler scheduler(services, *mailer, webhooks, delivery, config.notify.jobs_interval_seconds,
                           config.notify.delivery_interval_seconds);
       services.on_queued = [&scheduler] { scheduler.poke(); };
+      if (!config.audit_signing_key.empty()) {
+        auto key = app::read_signing_key(config.audit_signing_key);
+        if (!key) throw Failure(key.error());
+        scheduler.checkpoint_key = *key;
+        scheduler.checkpoint_interval_seconds = config.audit_checkpoint_seconds;
+        std::cout << "Signing audit checkpoints every " << config.audit_checkpoint_seconds
+                  << " s (when the chain grew) with public key " << key->public_key << std::endl;
+      }
       http::Context ctx{services, {}};
+      ctx.idempotency_hours = config.idempotency_hours;
       scheduler.on_delivered = [metrics = ctx.metrics](int delivered, int failed) {
         metrics->count_deliveries(delivered, failed);
       };
@@ -256,6 +285,14 @@ int run(int argc, char** argv) {
       scheduler.stop();
       return 0;
     }
+    if (backup->parsed()) {
+      auto url = store::parse_database_url(config.db);
+      if (!url) throw Failure(url.error());
+      const auto report = store::backup_database(*url, backup_file);
+      std::cout << "Backed up " << redacted(config.db) << " to " << report.file << ": audit chain verified, "
+                << report.verified.events << " events, head " << report.verified.head << "\n";
+      return 0;
+    }
     if (copy->parsed()) {
       auto from = store::parse_database_url(copy_from);
       if (!from) throw Failure("--from: " + from.error());
@@ -266,6 +303,7 @@ int run(int argc, char** argv) {
                 << store::format_copy_report(report);
       return 0;
     }
+    if (keygen->parsed()) return audit_keygen(key_out);
     auto store = open(config);
     app::Services services{
         *store, clock, {config.appeal_window_days}, identity_settings(config), config.notify.notifications};
@@ -299,12 +337,11 @@ int run(int argc, char** argv) {
       if (!outbox_id && !retry_failed) throw Failure("outbox retry needs a message ID or --failed");
       return cli::outbox_retry(services, outbox_id, who);
     } else if (verify->parsed()) {
-      auto r = store->verify_audit();
-      if (!r.ok) {
-        std::cerr << "audit chain broken at event " << *r.first_bad << ": " << r.reason << "\n";
-        return 1;
-      }
-      std::cout << "audit chain intact: " << r.events << " events, head " << r.head << "\n";
+      return audit_verify(*store, public_key, checkpoints_file);
+    } else if (checkpoint->parsed()) {
+      return audit_checkpoint(services, config);
+    } else if (bundle->parsed()) {
+      return audit_bundle(services, config, bundle_out, public_key);
     } else if (audit_export->parsed()) {
       store->export_audit(
           [](const app::AuditEvent& e) { std::cout << http::event_json(e, false).dump() << "\n"; });

@@ -30,6 +30,8 @@ int* int_setting(Config& c, const std::string& key) {
   if (key == "throttle_window_minutes") return &c.throttle_window_minutes;
   if (key == "max_failures_per_account") return &c.max_failures_per_account;
   if (key == "max_failures_per_address") return &c.max_failures_per_address;
+  if (key == "audit_checkpoint_seconds") return &c.audit_checkpoint_seconds;
+  if (key == "idempotency_hours") return &c.idempotency_hours;
   return nullptr;
 }
 
@@ -65,6 +67,8 @@ Config load_config(const std::optional<std::string>& path) {
           c.log_format = str();
         else if (key == "web_root")
           c.web_root = str();
+        else if (key == "audit_signing_key")
+          c.audit_signing_key = str();
         else if (int* n = int_setting(c, key))
           *n = to_int(file + ": " + key, str());
         else if (read_oidc_setting(c.oidc, file, key, v))
@@ -91,9 +95,10 @@ Config load_config(const std::optional<std::string>& path) {
   if (c.log_format != "json" && c.log_format != "text")
     throw std::runtime_error("log_format must be json or text, not '" + c.log_format + "'");
   if (auto v = env("WAIVER_WEB_ROOT")) c.web_root = *v;
-  for (const char* key :
-       {"db_pool_size", "session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
-        "max_failures_per_account", "max_failures_per_address"}) {
+  if (auto v = env("WAIVER_AUDIT_SIGNING_KEY")) c.audit_signing_key = *v;
+  for (const char* key : {"db_pool_size", "session_idle_minutes", "session_absolute_hours",
+                          "throttle_window_minutes", "max_failures_per_account", "max_failures_per_address",
+                          "audit_checkpoint_seconds", "idempotency_hours"}) {
     std::string name = "WAIVER_" + std::string(key);
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
     if (auto v = env(name.c_str())) *int_setting(c, key) = to_int(name, *v);

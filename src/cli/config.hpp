@@ -26,6 +26,9 @@ struct Config {
   int max_failures_per_address = 20;      // WAIVER_MAX_FAILURES_PER_ADDRESS
   NotificationSetup notify;               // smtp_url, mail_from, reminder_days, ... (WAIVER_SMTP_URL, ...)
   std::string web_root;                   // WAIVER_WEB_ROOT: the built web interface; empty: the default
+  std::string audit_signing_key;          // WAIVER_AUDIT_SIGNING_KEY: file of the Ed25519 key for checkpoints
+  int idempotency_hours = 24;             // WAIVER_IDEMPOTENCY_HOURS: how long an Idempotency-Key is kept
+  int audit_checkpoint_seconds = 3600;    // WAIVER_AUDIT_CHECKPOINT_SECONDS: how often serve signs
 };
 
 // Reads `path` (a missing default file is fine; a missing named file is an error), then the

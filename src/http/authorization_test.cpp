@@ -483,6 +483,8 @@ std::vector<Row> AuthorizationTable::rows() {
       {"POST", "/matrix/preview", "", Auth::token, fixed("/matrix/preview", full_preview), signed_in()},
       {"GET", "/audit/verify", "", Auth::token, fixed("/audit/verify"),
        only({P::auditor, P::admin, P::compliance})},
+      {"GET", "/audit/checkpoints", "", Auth::token, fixed("/audit/checkpoints"),
+       only({P::auditor, P::admin, P::compliance})},
 
       // Signing in
       {"POST", "/session", "own password; anonymous: unknown email", Auth::none,
@@ -508,8 +510,6 @@ std::vector<Row> AuthorizationTable::rows() {
       {"POST", "/tokens", "for the requester", Auth::token, fixed("/tokens", {{"name", "ci"}, {"user", ana}}),
        only({P::requester, P::admin})},
       {"PATCH", "/tokens/{id}", "one's own", Auth::token,
-      {"GET", "/audit/checkpoints", "", Auth::token, fixed("/audit/checkpoints"),
-       only({P::auditor, P::admin, P::compliance})},
        [this, expiry](P p) {
          return Call{"/tokens/" + token_of(p == P::anonymous ? email(P::requester) : email(p)), expiry};
        },

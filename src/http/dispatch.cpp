@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "app/percent_encoding.hpp"
+#include "http/idempotency.hpp"
 #include "http/problem.hpp"
 #include "http/server.hpp"
 
@@ -54,6 +55,7 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
       if (!match(route.pattern, rest, req.params)) continue;
       if (req.method == route.method) {
         req.route = route.openapi;
+        if (req.method == "POST" && req.header("idempotency-key")) return idempotent(ctx, req, route.handler);
         return route.handler(ctx, req);
       }
       if (allowed.find(route.method) == std::string::npos)

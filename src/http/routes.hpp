@@ -35,6 +35,7 @@ struct Context {
   bool secure_cookies = false;  // served over TLS (base URL https://): cookies get Secure
   OidcSettings oidc = {};
   std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
+  int idempotency_hours = 24;  // how long an Idempotency-Key and its first answer are kept
 };
 
 inline constexpr const char* kSessionCookie = "waiver_session";

@@ -129,6 +129,13 @@ const std::vector<Table>& schema() {
        {I("id"), T("at"), T("actor"), T("action"), T("entity_type"), T("entity_id"), T("ref"), T("before"),
         T("after"), T("data"), T("prev_hash"), T("hash")},
        {"id"}},
+      {"idempotency_keys",
+       {T("scope"), T("idem_key"), T("request_hash"), T("created_at"), I("status"), T("content_type"),
+        T("headers"), T("body")},
+       {"scope", "idem_key"}},
+      {"audit_checkpoints",
+       {I("id"), I("events"), T("head"), T("at"), T("public_key"), T("signature")},
+       {"id"}},
       // Last: PostgreSQL's migration creates the head row (0 events) up front; it is replaced.
       {"audit_head", {I("id"), I("events"), T("hash")}, {"id"}},
   };

@@ -93,6 +93,11 @@ void fill(const DatabaseUrl& url) {
       {0, "http://127.0.0.1:9/hook", "whsec_x", "*", "json", clock.now(), "admin@example.com", {}});
   uow->set_calendar_feed("ana@example.com", "feed-hash", clock.now());
   uow->record_job_run("scheduled", clock.now());
+  // A checkpoint that fits the chain (verify checks it); its signature is not checked here.
+  const auto head = uow->audit_head();
+  uow->add_checkpoint({0, head.events, head.hash, clock.now(), std::string(64, 'a'), std::string(128, 'b')});
+  uow->record_idempotent_answer("auth:x", "key-1",
+                                {"hash", clock.now(), 201, "application/json", "[]", "{}"});
   uow->commit();
 }
 

@@ -203,10 +203,38 @@ CREATE TABLE job_runs (
 )
 )sql";
 
+constexpr std::string_view kAuditCheckpoints = R"sql(
+CREATE TABLE audit_checkpoints (
+  id INTEGER PRIMARY KEY,
+  events BIGINT NOT NULL,
+  head TEXT NOT NULL,
+  at TEXT NOT NULL,
+  public_key TEXT NOT NULL,
+  signature TEXT NOT NULL
+)
+)sql";
+
+constexpr std::string_view kIdempotencyKeys = R"sql(
+CREATE TABLE idempotency_keys (
+  scope TEXT NOT NULL,
+  idem_key TEXT NOT NULL,
+  request_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  status INTEGER,
+  content_type TEXT,
+  headers TEXT,
+  body TEXT,
+  PRIMARY KEY (scope, idem_key)
+);
+CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
     Migration{3, "notifications: outbox, webhooks, calendar feeds, reminders", kNotifications},
+    Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
+    Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
 };
 
 }  // namespace

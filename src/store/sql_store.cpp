@@ -11,12 +11,15 @@
 #include <set>
 #include <stdexcept>
 
+#include "app/idempotency.hpp"
 #include "app/organisation_json.hpp"
 #include "app/percent_encoding.hpp"
 #include "app/request_json.hpp"
 #include "store/audit_chain.hpp"
+#include "store/checkpoint_rows.hpp"
 #include "store/dialect.hpp"
 #include "store/exception_rows.hpp"
+#include "store/idempotency_rows.hpp"
 #include "store/migrations.hpp"
 #include "store/outbox_rows.hpp"
 #include "store/soci_types.hpp"
@@ -119,6 +122,15 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   void commit() override {
+    // The unit of work of a change (it wrote audit events) claims the request's Idempotency-Key,
+    // if any, in its own transaction: a retry that raced it finds the key taken and undoes itself.
+    if (auto* c = app::current_idempotency_claim(); c && appended_ && !c->claimed && writer_.owns_lock()) {
+      if (!idempotency_rows::claim(sql_, c->scope, c->key, c->request_hash, c->at, c->expired_before)) {
+        c->taken = true;
+        throw std::runtime_error("the Idempotency-Key was claimed by another request meanwhile");
+      }
+      c->claimed = true;
+    }
     sql_ << "COMMIT";
     done_ = true;
   }
@@ -649,6 +661,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   std::vector<app::JobRun> job_runs() override { return outbox_rows::job_runs(sql_); }
 
   void append(const AuditRecord& rec) override {
+    appended_ = true;
     long long events = 0;
     std::string head = kGenesisHash;
     soci::indicator ind = soci::i_null;
@@ -683,6 +696,27 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return out;
   }
 
+  app::AuditHead audit_head() override { return checkpoint_rows::head(sql_); }
+  app::Id add_checkpoint(const app::AuditCheckpoint& c) override { return checkpoint_rows::add(sql_, c); }
+  std::vector<app::AuditCheckpoint> checkpoints() override { return checkpoint_rows::all(sql_); }
+
+  std::optional<app::IdempotentAnswer> idempotent_answer(const std::string& scope,
+                                                         const std::string& key) override {
+    return idempotency_rows::find(sql_, scope, key);
+  }
+  bool claim_idempotency_key(const std::string& scope, const std::string& key,
+                             const std::string& request_hash, domain::Instant at,
+                             domain::Instant expired_before) override {
+    return idempotency_rows::claim(sql_, scope, key, request_hash, at, expired_before);
+  }
+  void record_idempotent_answer(const std::string& scope, const std::string& key,
+                                const app::IdempotentAnswer& answer) override {
+    idempotency_rows::record(sql_, scope, key, answer);
+  }
+  void purge_idempotency_keys(domain::Instant expired_before) override {
+    idempotency_rows::purge(sql_, expired_before);
+  }
+
   soci::session& session() { return sql_; }
 
  private:
@@ -712,6 +746,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   std::unique_lock<std::mutex> writer_;
   std::atomic<std::size_t>* in_use_ = nullptr;
   bool done_ = false;
+  bool appended_ = false;  // wrote audit events: the unit of work of a change
 };
 
 class SqlStore final : public app::Store {
@@ -769,6 +804,7 @@ class SqlStore final : public app::Store {
     long long events = 0;
     std::string head = kGenesisHash;
     export_audit([&](const AuditEvent& e) { verifier.feed(e); },
+                 [&](soci::session& sql) { verifier.expect(checkpoint_rows::all(sql)); },
                  [&](soci::session& sql) {
                    soci::indicator ind = soci::i_null;
                    sql << "SELECT events, hash FROM audit_head WHERE id = 1", soci::into(events, ind),
@@ -782,14 +818,17 @@ class SqlStore final : public app::Store {
   }
 
   void export_audit(const std::function<void(const AuditEvent&)>& sink) override {
-    export_audit(sink, [](soci::session&) {});
+    export_audit(
+        sink, [](soci::session&) {}, [](soci::session&) {});
   }
 
  private:
   void export_audit(const std::function<void(const AuditEvent&)>& sink,
+                    const std::function<void(soci::session&)>& first,
                     const std::function<void(soci::session&)>& also) {
-    auto uow = begin_read();  // one snapshot for the events and the head
+    auto uow = begin_read();  // one snapshot for the checkpoints, the events and the head
     auto& sql = static_cast<SqlUnitOfWork&>(*uow).session();
+    first(sql);
     // In pages: PostgreSQL's client would otherwise hold the whole trail in memory.
     constexpr int kPage = 1000;
     long long after = 0;
