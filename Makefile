@@ -22,7 +22,7 @@ DEMO_PEOPLE := ana@example.com eng.head@example.com sec@example.com owner@exampl
 
 .PHONY: all deps build run test unit-test api-test api-deps format format-check tidy clean
 .PHONY: web browser-deps browser-test
-.PHONY: unit-test-postgresql api-test-postgresql
+.PHONY: unit-test-postgresql api-test-postgresql bench
 
 all: build
 
@@ -101,6 +101,13 @@ api-test-postgresql: api-deps
 	@$(with_pg_cluster) \
 	cd tests/api && WAIVER_TEST_ENGINE=postgresql WAIVER_TEST_PG_DIR="$$dir" \
 	  WAIVER_BIN=$(abspath $(WAIVER)) npx playwright test
+
+# Not part of `make test`: a Release build, the figures of docs/performance.md beside their
+# ceilings. `make bench N=10000` for a quick run (default: 10000 100000 1000000).
+N ?= 10000 100000 1000000
+bench: deps
+	@scripts/install-deps.sh --with-bench
+	@bench/run.sh $(N)
 
 format:
 	@git ls-files --cached --others --exclude-standard '*.cpp' '*.hpp' | xargs clang-format -i

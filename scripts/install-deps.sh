@@ -2,14 +2,17 @@
 # Installs the Debian packages Waiver needs to build and test. Idempotent: quiet when all is there.
 #   --with-node     also check for Node.js 20+ (the web interface's build, the black-box tests)
 #   --with-browser  also install Debian's chromium (the browser tests; Playwright never downloads one)
+#   --with-bench    also install wrk (make bench)
 set -euo pipefail
 
 with_node=false
 with_browser=false
+with_bench=false
 for arg in "$@"; do
   case "$arg" in
     --with-node) with_node=true ;;
     --with-browser) with_browser=true ;;
+    --with-bench) with_bench=true ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -24,6 +27,7 @@ packages=(
   curl ca-certificates
 )
 if $with_browser; then packages+=(chromium); fi
+if $with_bench; then packages+=(wrk python3); fi
 
 missing=()
 for p in "${packages[@]}"; do

@@ -42,7 +42,6 @@ constexpr std::array kRoutes{
     Route{"DELETE", "/session", "/session", sign_out},
     Route{"GET", "/tokens", "/tokens", list_tokens},
     Route{"POST", "/tokens", "/tokens", create_token},
-    Route{"GET", "/session/options", "/session/options", session_options},
     Route{"PATCH", "/tokens/:id", "/tokens/{id}", change_token},
     Route{"DELETE", "/tokens/:id", "/tokens/{id}", revoke_token},
     Route{"GET", "/users", "/users", list_users},

@@ -1,0 +1,6 @@
+-- wrk: GET the path given in WAIVER_BENCH_PATH with the bench's token (WAIVER_BENCH_TOKEN).
+local token = os.getenv("WAIVER_BENCH_TOKEN")
+local path = os.getenv("WAIVER_BENCH_PATH")
+request = function()
+  return wrk.format("GET", path, { ["Authorization"] = "Bearer " .. token })
+end

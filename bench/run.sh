@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# make bench: the figures of docs/performance.md, each beside its ceiling measured in the same run.
+#   bench/run.sh [N ...]     sizes of the register (default: 10000 100000 1000000)
+#   BENCH_BUILD=build-release (a Release build made here), BENCH_SECONDS=10 (each wrk run)
+# Needs wrk and python3 (scripts/install-deps.sh --with-bench installs them).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+build=${BENCH_BUILD:-build-release}
+seconds=${BENCH_SECONDS:-10}
+sizes=("$@")
+[ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
+
+if [ "$build" = build-release ]; then
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
+  cmake --build "$build" --target waiver >/dev/null
+fi
+waiver="$root/$build/waiver"
+[ -x "$waiver" ] || { echo "bench: no waiver binary at $waiver" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/waiver-bench.XXXXXX")
+server=""
+cleanup() { [ -n "$server" ] && kill "$server" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+
+now_ms() { date +%s%3N; }
+# wrk's requests/s and its p99 in ms from --latency output.
+wrk_run() {  # connections script [env…]
+  local conns=$1 script=$2 out
+  out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$root/bench/$script" "http://127.0.0.1:$port" 2>&1)
+  local rps p99
+  rps=$(awk '/Requests\/sec/ {print int($2)}' <<<"$out")
+  p99=$(awk '$1=="99%" {v=$2; if (v ~ /us$/) {sub(/us/,"",v); v=v/1000} else if (v ~ /ms$/) {sub(/ms/,"",v)} else if (v ~ /s$/) {sub(/s/,"",v); v=v*1000}; printf "%.2f", v}' <<<"$out")
+  local errors
+  errors=$(awk '/Non-2xx/ {print $NF}' <<<"$out")
+  [ -n "$errors" ] && echo "bench: $script answered $errors non-2xx" >&2
+  echo "$rps $p99"
+}
+
+report="$root/$build/bench.md"
+{
+  echo "# make bench, $(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  echo
+  echo "Machine: $(nproc) cores, $(awk '/MemTotal/ {printf "%.0f GiB", $2/1048576}' /proc/meminfo), $(uname -r); build: $build"
+  echo
+} >"$report"
+
+for n in "${sizes[@]}"; do
+  db="sqlite://$work/bench-$n.db"
+  /usr/bin/python3 bench/generate.py "$n" "$work/org.yaml" "$work/requests-$n.csv"
+  "$waiver" init --db "$db" >/dev/null
+  "$waiver" import "$work/org.yaml" --db "$db" >/dev/null
+  t0=$(now_ms)
+  "$waiver" requests import "$work/requests-$n.csv" --db "$db" >/dev/null
+  t1=$(now_ms)
+  import_rate=$(( n * 1000 / (t1 - t0 + 1) ))
+  token=$("$waiver" token create auditor@bench.test --db "$db")
+
+  t0=$(now_ms); "$waiver" audit export --db "$db" >/dev/null; t1=$(now_ms); read_ms=$((t1 - t0))
+  t0=$(now_ms); "$waiver" audit verify --db "$db" >/dev/null; t1=$(now_ms); verify_ms=$((t1 - t0))
+
+  port=$(/usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+  t0=$(now_ms)
+  WAIVER_LOG_LEVEL=warn "$waiver" serve --listen "127.0.0.1:$port" --db "$db" >"$work/serve.log" 2>&1 &
+  server=$!
+  until curl -sf "http://127.0.0.1:$port/api/v1/health" >/dev/null; do sleep 0.005; done
+  t1=$(now_ms); start_ms=$((t1 - t0))
+
+  export WAIVER_BENCH_TOKEN=$token WAIVER_BENCH_N=$n
+  read -r health_rps health_p99 < <(WAIVER_BENCH_PATH=/api/v1/health wrk_run 64 path.lua)
+  read -r byid_rps byid_p99 < <(wrk_run 64 by_id.lua)
+  read -r reg_rps reg_p99 < <(WAIVER_BENCH_PATH="/api/v1/exceptions?status=active&policy=policy-7&limit=50" wrk_run 16 path.lua)
+  read -r q_rps q_p99 < <(WAIVER_BENCH_PATH="/api/v1/exceptions?q=firewall&limit=50" wrk_run 16 path.lua)
+  rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
+  kill "$server"; wait "$server" 2>/dev/null || true; server=""
+
+  ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100*a/b; else print "-" }'; }
+  {
+    echo "## $n requests"
+    echo
+    echo "| figure | measured | ceiling in the same run | ratio | target |"
+    echo "| --- | --- | --- | --- | --- |"
+    echo "| one request by id, JSON, authenticated (wrk, 64 connections) | $byid_rps req/s, p99 $byid_p99 ms | /health: $health_rps req/s | $(ratio "$byid_rps" "$health_rps") | ≥ 30 %, p99 ≤ 10 ms |"
+    echo "| the register: 50 rows, filtered (wrk, 16 connections) | $reg_rps req/s, p99 $reg_p99 ms | — | — | p99 ≤ 20 ms at 1 M |"
+    echo "| text search in the register (wrk, 16 connections) | $q_rps req/s, p99 $q_p99 ms | — | — | p99 ≤ 50 ms at 1 M |"
+    echo "| \`audit verify\` ($((n + 1)) events) | $verify_ms ms | reading them (\`audit export\`): $read_ms ms | $(awk -v a="$verify_ms" -v b="$read_ms" 'BEGIN { printf "%.1f ×", (b > 0 ? a/b : 0) }') | ≤ 2 × |"
+    echo "| importing $n requests (\`waiver requests import\`) | $import_rate requests/s | — | — | ≥ 50,000/s |"
+    echo "| peak RSS of \`waiver serve\` under the read load | $rss_mb MB | — | — | ≤ 150 MB |"
+    echo "| start to first answer | $start_ms ms | — | — | ≤ 300 ms |"
+    echo "| an approval (slot, state, audit event, outbox) | not measured yet | — | — | ≥ 50 % of raw SQLite |"
+    echo
+  } >>"$report"
+done
+cat "$report"
