@@ -54,7 +54,33 @@ bool looks_like_email(const std::string& s) {
   return s.size() <= 254 && std::regex_match(s, kEmail);
 }
 
+// A slot given to a user must name someone known.
+FieldErrors matrix_user_errors(const domain::Matrix& m, const std::set<std::string>& users,
+                               const std::string& at) {
+  FieldErrors errors;
+  for (std::size_t i = 0; i < m.rules.size(); ++i)
+    for (std::size_t k = 0; k < m.rules[i].require.size(); ++k) {
+      const auto& s = m.rules[i].require[k];
+      if (!s.user.empty() && !users.contains(s.user))
+        errors.push_back({at + ".rules." + std::to_string(i) + ".require." + std::to_string(k) + ".user",
+                          "is not a known user"});
+    }
+  return errors;
+}
+
 }  // namespace
+
+domain::Result<domain::Matrix> matrix_document_from_json(const json& j,
+                                                         const std::vector<std::string>& known_users) {
+  auto m = matrix_from_json(j, "matrix");
+  FieldErrors errors =
+      m ? matrix_user_errors(*m, {known_users.begin(), known_users.end()}, "matrix") : m.error().errors;
+  if (errors.empty()) return m;
+  // Places relative to the document: rules.2.when.type; the document itself is "matrix".
+  for (auto& e : errors)
+    if (e.field.starts_with("matrix.")) e.field = e.field.substr(7);
+  return domain::refuse(domain::Refusal::invalid("the matrix is invalid", errors));
+}
 
 domain::Result<domain::Matrix> matrix_from_json(const json& j, const std::string& at) {
   FieldErrors errors;
@@ -308,13 +334,8 @@ domain::Result<domain::Organisation> organisation_from_json(const json& j,
     if (!m)
       errors.insert(errors.end(), m.error().errors.begin(), m.error().errors.end());
     else {
-      for (std::size_t i = 0; i < m->rules.size(); ++i)
-        for (std::size_t k = 0; k < m->rules[i].require.size(); ++k) {
-          const auto& s = m->rules[i].require[k];
-          if (!s.user.empty() && !users.contains(s.user))
-            errors.push_back({"matrix.rules." + std::to_string(i) + ".require." + std::to_string(k) + ".user",
-                              "is not a known user"});
-        }
+      auto slots = matrix_user_errors(*m, users, "matrix");
+      errors.insert(errors.end(), slots.begin(), slots.end());
       org.matrix = *m;
     }
   }

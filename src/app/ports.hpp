@@ -47,7 +47,19 @@ struct ListFilter {
   std::string q;
   int limit = 50;
   std::optional<Id> before_id;  // cursor: items with a smaller id
+  // The order: newest first by id unless `sort` names a column of kSortColumns; the id breaks ties.
+  std::string sort;
+  bool ascending = false;
+  // The cursor of a sorted listing: the sort key and the id of the last item of the page before.
+  std::optional<std::string> after_key;
+  std::optional<Id> after_id;
+  // An email: only requests where this person may act now (fill a slot, give the legal opinion or
+  // a disposition).
+  std::string waiting_for;
 };
+
+inline constexpr const char* kSortColumns[] = {"created_at", "updated_at", "submitted_at", "ref",
+                                               "title",      "status",     "risk_level",   "end_on"};
 
 struct StoredMatrix {
   domain::Matrix matrix;

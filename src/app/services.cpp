@@ -46,6 +46,16 @@ RequestView view_of(Services& s, UnitOfWork& uow, const Actor& a, ExceptionReque
     v.reviews = uow.notes(r.id, "review");
   }
   v.detailed = detailed;
+  auto name = [&](const std::string& email) {
+    if (email.empty() || v.names.contains(email)) return;
+    if (auto u = uow.user(email)) v.names[email] = u->name;
+  };
+  for (const auto& slot : r.approvals) {
+    name(slot.by);
+    for (const auto& e : slot.eligible) name(e);
+  }
+  for (const auto& n : v.inputs) name(n.by);
+  for (const auto& n : v.reviews) name(n.by);
   v.request = std::move(r);
   return v;
 }
@@ -186,11 +196,25 @@ Outcome<Routing> route(UnitOfWork& uow, const std::string& requester, const std:
 json to_json(const RequestView& v) {
   json j = to_json(v.request);
   j["allowed_actions"] = v.allowed_actions;
+  auto name_of = [&](const std::string& email) -> json {
+    auto it = v.names.find(email);
+    return it == v.names.end() ? json(nullptr) : json(it->second);
+  };
+  for (auto& slot : j["approvals"]) {
+    slot["by_name"] = slot["by"].is_string() ? name_of(slot["by"].get<std::string>()) : json(nullptr);
+    json names = json::array();
+    for (const auto& e : slot["eligible"]) names.push_back(name_of(e.get<std::string>()));
+    slot["eligible_names"] = names;
+  }
+  auto with_name = [&](json x, const std::string& by) {
+    x["by_name"] = name_of(by);
+    return x;
+  };
   if (v.detailed) {
     json inputs = json::array();
-    for (const auto& n : v.inputs) inputs.push_back(to_json(n, "body"));
+    for (const auto& n : v.inputs) inputs.push_back(with_name(to_json(n, "body"), n.by));
     json reviews = json::array();
-    for (const auto& n : v.reviews) reviews.push_back(to_json(n, "notes"));
+    for (const auto& n : v.reviews) reviews.push_back(with_name(to_json(n, "notes"), n.by));
     j["inputs"] = inputs;
     j["reviews"] = reviews;
   } else {
@@ -252,17 +276,85 @@ Outcome<RequestView> get_request(Services& s, const Actor& a, const std::string&
   return view_of(s, *uow, a, std::move(*r), true);
 }
 
+std::string sort_key(const ExceptionRequest& r, const std::string& sort) {
+  auto instant = [](const std::optional<Instant>& i) {
+    return i ? domain::format_instant(*i) : std::string();
+  };
+  if (sort == "created_at") return domain::format_instant(r.created_at);
+  if (sort == "updated_at") return domain::format_instant(r.updated_at);
+  if (sort == "submitted_at") return instant(r.submitted_at);
+  if (sort == "ref") return r.ref;
+  if (sort == "title") return r.content.title;
+  if (sort == "status") return std::string(domain::to_string(r.status));
+  if (sort == "risk_level") {
+    if (!r.risk_level) return "0";
+    switch (*r.risk_level) {
+      case domain::RiskLevel::low: return "1";
+      case domain::RiskLevel::medium: return "2";
+      case domain::RiskLevel::high: return "3";
+      case domain::RiskLevel::critical: return "4";
+    }
+    return "0";
+  }
+  if (sort == "end_on") {
+    if (r.decision_end_on) return domain::format_date(*r.decision_end_on);
+    return r.content.end_on ? domain::format_date(*r.content.end_on) : std::string();
+  }
+  return std::to_string(r.id);
+}
+
+namespace {
+
+// What an approvals inbox lists: a slot the caller may fill now, a legal opinion, a disposition.
+bool waiting_for_caller(const RequestView& v) {
+  return std::any_of(v.allowed_actions.begin(), v.allowed_actions.end(), [](const std::string& x) {
+    return x.starts_with("decide:") || x == "legal_opinion" || x == "disposition";
+  });
+}
+
+}  // namespace
+
 Outcome<Page> list_requests(Services& s, const Actor& a, const ListFilter& filter) {
   ListFilter f = filter;
   if (f.within_days) f.ends_by = domain::add_days(domain::date_of(s.clock.now()), *f.within_days);
+  const bool waiting = !f.waiting_for.empty();
+  if (waiting && f.status.empty())
+    f.status = {domain::Status::department_review, domain::Status::policy_review,
+                domain::Status::appeal_legal, domain::Status::appeal_executive};
   auto uow = s.store.begin_read();
-  auto rows = uow->list(f, a);
-  Page page;
-  if (static_cast<int>(rows.size()) > f.limit) {
-    rows.resize(static_cast<std::size_t>(f.limit));
-    page.next_before = rows.back().id;
+  // Without waiting_for, one read of limit + 1 rows. With it, the rows the caller cannot act on
+  // are dropped after reading, so reads go on, page by page, until limit + 1 are kept.
+  ListFilter q = f;
+  if (waiting) q.limit = 200;
+  std::vector<RequestView> kept;
+  for (;;) {
+    auto rows = uow->list(q, a);
+    const bool more = static_cast<int>(rows.size()) > q.limit;
+    // Reading on: the extra row comes again at the head of the next read.
+    if (waiting && more) rows.resize(static_cast<std::size_t>(q.limit));
+    if (rows.empty()) break;
+    const Id last_id = rows.back().id;
+    const std::string last_key = sort_key(rows.back(), f.sort);
+    for (auto& r : rows) {
+      auto v = view_of(s, *uow, a, std::move(r), false);
+      if (waiting && !waiting_for_caller(v)) continue;
+      kept.push_back(std::move(v));
+    }
+    if (!waiting || !more || static_cast<int>(kept.size()) > f.limit) break;
+    if (f.sort.empty()) {
+      q.before_id = last_id;
+    } else {
+      q.after_key = last_key;
+      q.after_id = last_id;
+    }
   }
-  for (auto& r : rows) page.items.push_back(view_of(s, *uow, a, std::move(r), false));
+  Page page;
+  if (static_cast<int>(kept.size()) > f.limit) {
+    kept.resize(static_cast<std::size_t>(f.limit));
+    page.next_before = kept.back().request.id;
+    if (!f.sort.empty()) page.next_key = sort_key(kept.back().request, f.sort);
+  }
+  page.items = std::move(kept);
   return page;
 }
 

@@ -2,6 +2,7 @@
 // rule, write the change and its audit event, commit.
 #pragma once
 #include <functional>
+#include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
@@ -41,6 +42,9 @@ struct RequestView {
   std::vector<domain::Note> inputs;
   std::vector<domain::Note> reviews;
   bool detailed = true;  // with inputs, reviews and invitations
+  // The names of the people the approvals, inputs and reviews name by email (by_name,
+  // eligible_names): everyone may read them, where only admins may list users.
+  std::map<std::string, std::string> names;
 };
 
 json to_json(const RequestView& v);
@@ -48,7 +52,13 @@ json to_json(const RequestView& v);
 struct Page {
   std::vector<RequestView> items;
   std::optional<Id> next_before;
+  std::optional<std::string> next_key;  // a sorted listing: the sort key of the last item
 };
+
+// The value a sorted register orders `r` by: the text of the column (risk_level: "0" none to
+// "4" critical; end_on: the decided end date, else the requested one, else ""). The store's SQL
+// orders by the same expression (store/exception_rows.cpp).
+std::string sort_key(const ExceptionRequest& r, const std::string& sort);
 
 // Authentication: the actor behind an API token.
 Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token);

@@ -22,20 +22,23 @@ nlohmann::json scalar(const YAML::Node& node) {
   return text;
 }
 
-nlohmann::json convert(const YAML::Node& node, int depth) {
+// Aliases share nodes, so a small document can expand enormously: `budget` caps the nodes read.
+nlohmann::json convert(const YAML::Node& node, int depth, std::size_t& budget) {
   if (depth > 64) throw std::runtime_error("the YAML is nested too deeply");
+  if (budget == 0) throw std::runtime_error("the YAML has too many values");
+  --budget;
   switch (node.Type()) {
     case YAML::NodeType::Null:
     case YAML::NodeType::Undefined: return nullptr;
     case YAML::NodeType::Scalar: return scalar(node);
     case YAML::NodeType::Sequence: {
       nlohmann::json out = nlohmann::json::array();
-      for (const auto& item : node) out.push_back(convert(item, depth + 1));
+      for (const auto& item : node) out.push_back(convert(item, depth + 1, budget));
       return out;
     }
     case YAML::NodeType::Map: {
       nlohmann::json out = nlohmann::json::object();
-      for (const auto& kv : node) out[kv.first.as<std::string>()] = convert(kv.second, depth + 1);
+      for (const auto& kv : node) out[kv.first.as<std::string>()] = convert(kv.second, depth + 1, budget);
       return out;
     }
   }
@@ -67,7 +70,8 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
 
 nlohmann::json yaml_to_json(const std::string& text) {
   try {
-    return convert(YAML::Load(text), 0);
+    std::size_t budget = 200000;
+    return convert(YAML::Load(text), 0, budget);
   } catch (const YAML::Exception& e) {
     throw std::runtime_error("cannot read the YAML at line " + std::to_string(e.mark.line + 1) + ": " +
                              e.msg);

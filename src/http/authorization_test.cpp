@@ -18,6 +18,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "app/catalog.hpp"
 #include "app/identity.hpp"
 #include "app/notification_admin.hpp"
 #include "app/services.hpp"
@@ -321,6 +322,14 @@ class AuthorizationTable : public ::testing::Test {
     return name;
   }
 
+  std::string new_policy() {
+    const auto id = serial("policy-");
+    must(app::save_policy(services_, actor(email(P::admin)), "",
+                          {{"id", id}, {"title", "Temp"}, {"owner", email(P::owner)}}, true),
+         "policy");
+    return id;
+  }
+
   std::string undelivered_message() {
     auto uow = store_->begin_write();
     app::OutboxMessage m;
@@ -481,6 +490,22 @@ std::vector<Row> AuthorizationTable::rows() {
       {"GET", "/exceptions/{id}/events", "department_review", Auth::token,
        in(State::department_review, "/events", nullptr), on_request(kSeeTheRequest)},
       {"POST", "/matrix/preview", "", Auth::token, fixed("/matrix/preview", full_preview), signed_in()},
+      {"GET", "/matrix", "", Auth::token, fixed("/matrix"), signed_in()},
+      {"PUT", "/matrix", "a valid matrix", Auth::token,
+       fixed("/matrix", {{"yaml", "default: {first_approval: department_head, max_days: 120}\n"}}),
+       only({P::admin})},
+      {"GET", "/policies", "", Auth::token, fixed("/policies"), signed_in()},
+      {"POST", "/policies", "a new id", Auth::token,
+       [this](P) {
+         return Call{"/policies",
+                     {{"id", serial("new-policy-")}, {"title", "New"}, {"owner", email(P::owner)}}};
+       },
+       only({P::admin})},
+      {"PATCH", "/policies/{id}", "a policy of its own", Auth::token,
+       [this](P) {
+         return Call{"/policies/" + new_policy(), {{"title", "Renamed"}}};
+       },
+       only({P::admin})},
       {"GET", "/audit/verify", "", Auth::token, fixed("/audit/verify"),
        only({P::auditor, P::admin, P::compliance})},
       {"GET", "/audit/checkpoints", "", Auth::token, fixed("/audit/checkpoints"),
@@ -495,6 +520,7 @@ std::vector<Row> AuthorizationTable::rows() {
                                      : json{{"email", email(p)}, {"password", password(p)}}};
        },
        signed_in()},
+      {"GET", "/session/options", "", Auth::none, fixed("/session/options"), everyone(k2xx)},
       {"GET", "/session", "session cookie", Auth::session, fixed("/session"), signed_in()},
       {"GET", "/session", "token", Auth::token, fixed("/session"), signed_in()},
       {"DELETE", "/session", "session cookie with X-CSRF-Token", Auth::session, fixed("/session"),

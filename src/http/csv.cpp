@@ -17,37 +17,57 @@ std::string csv_cell(const std::string& value) {
   return out + "\"";
 }
 
+const std::vector<std::string>& register_columns() {
+  static const std::vector<std::string> kColumns{"ref",
+                                                 "status",
+                                                 "title",
+                                                 "policy_id",
+                                                 "type",
+                                                 "data_classification",
+                                                 "requester",
+                                                 "department",
+                                                 "risk_level",
+                                                 "start_on",
+                                                 "end_on",
+                                                 "decision_end_on",
+                                                 "compensating_controls",
+                                                 "created_at",
+                                                 "updated_at"};
+  return kColumns;
+}
+
+std::vector<std::string> register_cells(const app::RequestView& v) {
+  const auto& r = v.request;
+  const auto& c = r.content;
+  std::string controls;
+  for (const auto& x : c.compensating_controls) {
+    if (!controls.empty()) controls += "; ";
+    controls += x.description + " (" + std::string(domain::to_string(x.status)) + ")";
+  }
+  auto opt = [](const auto& o) { return o ? std::string(domain::to_string(*o)) : std::string(); };
+  auto date = [](const std::optional<domain::Date>& d) {
+    return d ? domain::format_date(*d) : std::string();
+  };
+  return {r.ref,
+          std::string(domain::to_string(r.status)),
+          c.title,
+          c.policy_id,
+          opt(c.type),
+          opt(c.data_classification),
+          r.requester,
+          r.department,
+          opt(r.risk_level),
+          date(c.start_on),
+          date(c.end_on),
+          date(r.decision_end_on),
+          controls,
+          domain::format_instant(r.created_at),
+          domain::format_instant(r.updated_at)};
+}
+
 std::string register_csv(const std::vector<app::RequestView>& rows) {
-  std::string out =
-      "ref,status,title,policy_id,type,data_classification,requester,department,risk_level,"
-      "start_on,end_on,decision_end_on,compensating_controls,created_at,updated_at\r\n";
-  for (const auto& v : rows) {
-    const auto& r = v.request;
-    const auto& c = r.content;
-    std::string controls;
-    for (const auto& x : c.compensating_controls) {
-      if (!controls.empty()) controls += "; ";
-      controls += x.description + " (" + std::string(domain::to_string(x.status)) + ")";
-    }
-    auto opt = [](const auto& o) { return o ? std::string(domain::to_string(*o)) : std::string(); };
-    auto date = [](const std::optional<domain::Date>& d) {
-      return d ? domain::format_date(*d) : std::string();
-    };
-    const std::string cells[] = {r.ref,
-                                 std::string(domain::to_string(r.status)),
-                                 c.title,
-                                 c.policy_id,
-                                 opt(c.type),
-                                 opt(c.data_classification),
-                                 r.requester,
-                                 r.department,
-                                 opt(r.risk_level),
-                                 date(c.start_on),
-                                 date(c.end_on),
-                                 date(r.decision_end_on),
-                                 controls,
-                                 domain::format_instant(r.created_at),
-                                 domain::format_instant(r.updated_at)};
+  std::string out;
+  auto line = [&out](const std::vector<std::string>& cells) {
     bool first = true;
     for (const auto& cell : cells) {
       if (!first) out += ',';
@@ -55,7 +75,9 @@ std::string register_csv(const std::vector<app::RequestView>& rows) {
       first = false;
     }
     out += "\r\n";
-  }
+  };
+  line(register_columns());
+  for (const auto& v : rows) line(register_cells(v));
   return out;
 }
 

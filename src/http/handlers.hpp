@@ -58,6 +58,12 @@ HttpResponse delete_webhook(Context&, const HttpRequest&);
 HttpResponse my_calendar(Context&, const HttpRequest&);
 HttpResponse rotate_calendar(Context&, const HttpRequest&);
 HttpResponse calendar_feed(Context&, const HttpRequest&);
+HttpResponse list_policies(Context&, const HttpRequest&);
+HttpResponse create_policy(Context&, const HttpRequest&);
+HttpResponse update_policy(Context&, const HttpRequest&);
+HttpResponse get_matrix(Context&, const HttpRequest&);
+HttpResponse put_matrix(Context&, const HttpRequest&);
+HttpResponse session_options(Context&, const HttpRequest&);
 
 // An audit event as JSON; with `parsed`, before/after/data are JSON values instead of the
 // stored text (the text is what the hash covers: `waiver audit export` prints it as stored).

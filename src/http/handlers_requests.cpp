@@ -5,16 +5,71 @@
 
 #include "http/csv.hpp"
 #include "http/handler_support.hpp"
+#include "http/xlsx.hpp"
 
 namespace waiver::http {
 namespace {
 
-app::Outcome<app::ListFilter> list_filter(const HttpRequest& req) {
+std::string hex_of(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out += kDigits[c >> 4];
+    out += kDigits[c & 15];
+  }
+  return out;
+}
+
+std::optional<std::string> text_of_hex(const std::string& h) {
+  if (h.size() % 2) return std::nullopt;
+  std::string out;
+  for (std::size_t i = 0; i < h.size(); i += 2) {
+    int v = 0;
+    for (char c : h.substr(i, 2)) {
+      const int d = c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
+      if (d < 0) return std::nullopt;
+      v = v * 16 + d;
+    }
+    out += static_cast<char>(v);
+  }
+  return out;
+}
+
+// The cursor of a sorted listing names its order, so that it is never used with another:
+// s.<column>.<asc|desc>.<the sort key in hex>.<id>. The default order's cursor is the id alone.
+std::string sorted_cursor(const app::ListFilter& f, const std::string& key, app::Id id) {
+  return "s." + f.sort + "." + (f.ascending ? "asc" : "desc") + "." + hex_of(key) + "." + std::to_string(id);
+}
+
+bool read_sorted_cursor(const std::string& c, app::ListFilter& f) {
+  if (c.size() > 1200) return false;
+  std::vector<std::string> parts;
+  std::size_t start = 0;
+  for (;;) {
+    auto dot = c.find('.', start);
+    parts.push_back(c.substr(start, dot == std::string::npos ? std::string::npos : dot - start));
+    if (dot == std::string::npos) break;
+    start = dot + 1;
+  }
+  if (parts.size() != 5 || parts[0] != "s" || parts[1] != f.sort ||
+      parts[2] != (f.ascending ? "asc" : "desc"))
+    return false;
+  auto key = text_of_hex(parts[3]);
+  const auto& id = parts[4];
+  if (!key || id.empty() || id.size() > 18 ||
+      !std::all_of(id.begin(), id.end(), [](unsigned char ch) { return std::isdigit(ch); }))
+    return false;
+  f.after_key = *key;
+  f.after_id = std::stoll(id);
+  return true;
+}
+
+app::Outcome<app::ListFilter> list_filter(const HttpRequest& req, const domain::Actor& caller) {
   app::ListFilter f;
   domain::FieldErrors errors;
   static const std::set<std::string> kKnown{
-      "status", "policy", "department", "requester", "risk_level", "expiring_within_days",
-      "q",      "limit",  "cursor",     "format"};
+      "status", "policy", "department", "requester", "risk_level", "expiring_within_days", "q",
+      "limit",  "cursor", "format",     "sort",      "order",      "waiting_for"};
   for (const auto& [k, v] : req.query)
     if (!kKnown.contains(k)) errors.push_back({k, "is not a filter of the register"});
   if (auto s = req.query_value("status"); s && !s->empty()) {
@@ -54,7 +109,34 @@ app::Outcome<app::ListFilter> list_filter(const HttpRequest& req) {
   };
   if (auto n = number("limit", 1, 200)) f.limit = static_cast<int>(*n);
   if (auto n = number("expiring_within_days", 0, 36500)) f.within_days = static_cast<int>(*n);
-  if (auto c = req.query_value("cursor"); c && !c->empty()) {
+  if (auto s = req.query_value("sort"); s && !s->empty()) {
+    if (std::none_of(std::begin(app::kSortColumns), std::end(app::kSortColumns),
+                     [&](const char* c) { return *s == c; })) {
+      std::string names;
+      for (const char* c : app::kSortColumns) names += (names.empty() ? "" : ", ") + std::string(c);
+      errors.push_back({"sort", "must be one of: " + names});
+    } else {
+      f.sort = *s;
+    }
+  }
+  if (auto o = req.query_value("order"); o && !o->empty()) {
+    if (*o != "asc" && *o != "desc")
+      errors.push_back({"order", "must be asc or desc"});
+    else if (f.sort.empty())
+      errors.push_back({"order", "needs sort (the default order is newest first)"});
+    else
+      f.ascending = *o == "asc";
+  }
+  if (auto w = req.query_value("waiting_for"); w && !w->empty()) {
+    if (*w != "me")
+      errors.push_back({"waiting_for", "must be me"});
+    else
+      f.waiting_for = caller.email;
+  }
+  if (auto c = req.query_value("cursor"); c && !c->empty() && !f.sort.empty()) {
+    if (!read_sorted_cursor(*c, f))
+      errors.push_back({"cursor", "is not a cursor this server gave for this sort"});
+  } else if (c && !c->empty()) {
     if (c->size() > 18 ||
         !std::all_of(c->begin(), c->end(), [](unsigned char ch) { return std::isdigit(ch); }))
       errors.push_back({"cursor", "is not a cursor this server gave"});
@@ -84,28 +166,27 @@ HttpResponse get_exception(Context& ctx, const HttpRequest& req) {
 HttpResponse list_exceptions(Context& ctx, const HttpRequest& req) {
   auto actor = authenticate(ctx, req);
   if (!actor) return problem(actor.error());
-  auto filter = list_filter(req);
+  auto filter = list_filter(req, *actor);
   if (!filter) return problem(filter.error());
   auto page = app::list_requests(ctx.services, *actor, *filter);
   if (!page) return problem(page.error());
   json items = json::array();
   for (const auto& v : page->items) items.push_back(app::to_json(v));
-  return json_response(
-      200, {{"items", items},
-            {"next_cursor", page->next_before ? json(std::to_string(*page->next_before)) : json(nullptr)}});
+  json next = nullptr;
+  if (page->next_before)
+    next = filter->sort.empty() ? std::to_string(*page->next_before)
+                                : sorted_cursor(*filter, page->next_key.value_or(""), *page->next_before);
+  return json_response(200, {{"items", items}, {"next_cursor", next}});
 }
 
 HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {
   auto actor = authenticate(ctx, req);
   if (!actor) return problem(actor.error());
   const std::string format = req.query_value("format").value_or("csv");
-  if (format == "xlsx")
-    return problem(app::Error{app::Error::Kind::invalid,
-                              "XLSX export comes with a later version; use format=csv",
-                              {{"format", "xlsx is not available yet; use csv"}}});
-  if (format != "csv")
-    return problem(app::Error{app::Error::Kind::invalid, "unknown format", {{"format", "must be csv"}}});
-  auto filter = list_filter(req);
+  if (format != "csv" && format != "xlsx")
+    return problem(
+        app::Error{app::Error::Kind::invalid, "unknown format", {{"format", "must be csv or xlsx"}}});
+  auto filter = list_filter(req, *actor);
   if (!filter) return problem(filter.error());
   filter->limit = 200;
   std::vector<app::RequestView> all;
@@ -115,8 +196,18 @@ HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {
     for (auto& v : page->items) all.push_back(std::move(v));
     if (!page->next_before) break;
     filter->before_id = page->next_before;
+    filter->after_key = page->next_key;
+    filter->after_id = page->next_before;
   }
   HttpResponse r;
+  if (format == "xlsx") {
+    auto file = register_xlsx(all);
+    if (!file) return problem(app::Error::Kind::unavailable, "the XLSX file could not be written");
+    r.content_type = kXlsxContentType;
+    r.body = std::move(*file);
+    r.headers.emplace_back("Content-Disposition", "attachment; filename=\"waiver-register.xlsx\"");
+    return r;
+  }
   r.content_type = "text/csv; charset=utf-8";
   r.body = register_csv(all);
   r.headers.emplace_back("Content-Disposition", "attachment; filename=\"waiver-register.csv\"");

@@ -214,6 +214,16 @@ CREATE TABLE audit_checkpoints (
 )
 )sql";
 
+constexpr std::string_view kRegisterSort = R"sql(
+CREATE INDEX IF NOT EXISTS exceptions_created ON exceptions(created_at, id);
+CREATE INDEX IF NOT EXISTS exceptions_updated ON exceptions(updated_at, id);
+CREATE INDEX IF NOT EXISTS exceptions_submitted ON exceptions(COALESCE(submitted_at, ''), id);
+CREATE INDEX IF NOT EXISTS exceptions_title ON exceptions(title, id);
+CREATE INDEX IF NOT EXISTS exceptions_status_id ON exceptions(status, id);
+CREATE INDEX IF NOT EXISTS exceptions_risk ON exceptions((CASE risk_level WHEN 'low' THEN '1' WHEN 'medium' THEN '2' WHEN 'high' THEN '3' WHEN 'critical' THEN '4' ELSE '0' END), id);
+CREATE INDEX IF NOT EXISTS exceptions_end_on ON exceptions(COALESCE(decision_end_on, end_on, ''), id)
+)sql";
+
 constexpr std::string_view kIdempotencyKeys = R"sql(
 CREATE TABLE idempotency_keys (
   scope TEXT NOT NULL,
@@ -234,6 +244,7 @@ constexpr std::array kMigrations{
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
     Migration{3, "notifications: outbox, webhooks, calendar feeds, reminders", kNotifications},
     Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
+    Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
 };
 
