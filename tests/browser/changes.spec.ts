@@ -57,7 +57,7 @@ test('the owner invites an expert, who reads the request and gives input', async
   await bob.locator('#comment-text').fill('EDR plus a separate admin account would do');
   await bob.locator('#form-comment button[type=submit]').click();
   await expect(bob.getByText('EDR plus a separate admin account would do', { exact: true })).toBeVisible();
-  await expect(bob.locator('.notes')).toContainText('Input by bob@example.com');
+  await expect(bob.locator('.notes')).toContainText('Input by Bob Berg');
   expectNoPageErrors(bob);
 });
 

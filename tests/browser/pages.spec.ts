@@ -110,10 +110,17 @@ test('the register filters, sorts and exports', async ({ browser }) => {
   await page.getByRole('button', { name: 'Risk' }).click();
   await page.getByRole('button', { name: 'Risk' }).click();
   await expect(page.locator('tbody tr').first()).toContainText('Critical');
+  // The order is the server's, kept in the address, and the exports follow it.
+  await expect(page).toHaveURL(/sort=risk_level&order=desc/);
   const href = await page.locator('[data-export="csv"]').getAttribute('href');
+  expect(href).toContain('sort=risk_level');
   const csv = await page.request.get(href!);
   expect(csv.status()).toBe(200);
   expect(await csv.text()).toContain('Legacy TLS 1.1');
+  const xlsx = await page.request.get((await page.locator('[data-export="xlsx"]').getAttribute('href'))!);
+  expect(xlsx.status()).toBe(200);
+  expect(xlsx.headers()['content-type']).toBe('application/vnd.openxmlformats-officedocument.spreadsheetml.sheet');
+  expect((await xlsx.body()).subarray(0, 2).toString()).toBe('PK');
 });
 
 test('the server sends the interface with its caching and security headers', async ({ request }) => {
@@ -151,7 +158,7 @@ async function rawGet(base: string, path: string): Promise<string> {
   });
 }
 
-test('administration shows the matrix read-only, as the preview answers it', async ({ browser }) => {
+test('administration previews the matrix, as the preview answers it', async ({ browser }) => {
   const page = await pageAs(browser, w, 'admin');
   await page.goto('/admin');
   const row = page.locator('[data-matrix]').getByRole('row', { name: /^access-control/ });

@@ -29,7 +29,7 @@ test('a requester signs in and files a request with the guided form', async ({ b
   await page.getByRole('link', { name: 'New request' }).first().click();
   await expect(page.getByRole('heading', { name: 'New exception request' })).toBeVisible();
   await page.locator('#title').fill('Read access to the production database');
-  await page.locator('#policy_id').fill('access-control');
+  await page.locator('#policy_id').selectOption('access-control');
   await page.locator('#requirement').fill('Production data is accessed only through the admin tool');
   await page.locator('#type').selectOption('access');
   await page.locator('#data_classification').selectOption('ORANGE');

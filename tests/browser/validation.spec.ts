@@ -11,7 +11,7 @@ test('submitting an incomplete request shows each missing field at the field', a
   const page = await pageAs(browser, w, 'ana');
   await page.goto('/requests/new');
   await page.locator('#title').fill('Half-finished request');
-  await page.locator('#policy_id').fill('access-control');
+  await page.locator('#policy_id').selectOption('access-control');
   await page.getByRole('button', { name: 'Save and submit' }).click();
   // Saved as a draft first, then the submit is refused naming each missing field.
   for (const field of ['requirement', 'type', 'data_classification', 'description', 'justification', 'resources', 'scope', 'likelihood', 'impact', 'start_on', 'end_on']) {
@@ -29,7 +29,7 @@ test('an end date beyond the matrix maximum and a bad evidence link are shown at
   const page = await pageAs(browser, w, 'ana');
   await page.goto('/requests/new');
   await page.locator('#title').fill('Too long');
-  await page.locator('#policy_id').fill('access-control');
+  await page.locator('#policy_id').selectOption('access-control');
   await page.locator('#type').selectOption('access');
   await expect(page.getByRole('complementary', { name: 'Who must approve this?' })).toContainText('90 days');
   await page.locator('#start_on').fill(inDays(1));

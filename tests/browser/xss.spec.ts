@@ -65,7 +65,7 @@ test('the register, the inbox and the form show the markup as text', async ({ br
   const ana = await pageAs(browser, w, 'ana');
   await ana.goto('/requests/new');
   await ana.locator('#title').fill(evil('draft'));
-  await ana.locator('#policy_id').fill('access-control');
+  await ana.locator('#policy_id').selectOption('access-control');
   await ana.getByRole('button', { name: 'Save draft' }).click();
   await expect(ana.getByRole('status')).toContainText('saved');
   await ana.goto('/requests');

@@ -181,7 +181,7 @@ export class Waiver {
   }
 
   /** A call to the API as that user, with their token (no browser). */
-  async api(u: UserName, method: 'GET' | 'POST' | 'PATCH', path: string, data?: unknown): Promise<ApiResult> {
+  async api(u: UserName, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, data?: unknown): Promise<ApiResult> {
     const ctx = await playwrightRequest.newContext();
     this.contexts.push(ctx);
     const r = await ctx.fetch(`${this.base}/api/v1${path}`, {

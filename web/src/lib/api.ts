@@ -17,6 +17,8 @@ export type Session = Schemas['Session'];
 export type MatrixPreview = Schemas['MatrixPreview'];
 export type Status = Schemas['Status'];
 export type Role = Schemas['Role'];
+export type Policy = Schemas['Policy'];
+export type MatrixState = Schemas['Matrix'];
 
 /** GET /me also names the departments the caller heads and the policies they own or maintain. */
 export type Me = Schemas['Me'] & { heads?: string[]; owns?: string[]; maintains?: string[] };
@@ -80,6 +82,7 @@ export async function api<T>(method: string, path: string, body?: unknown): Prom
 export const get = <T>(path: string) => api<T>('GET', path);
 export const post = <T>(path: string, body: unknown = {}) => api<T>('POST', path, body);
 export const patch = <T>(path: string, body: unknown) => api<T>('PATCH', path, body);
+export const put = <T>(path: string, body: unknown) => api<T>('PUT', path, body);
 
 /** A query string from the non-empty values. */
 export function query(params: Record<string, string | number | undefined | null>): string {

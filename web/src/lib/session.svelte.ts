@@ -47,8 +47,9 @@ export async function signOut(): Promise<void> {
 export async function probeSso(): Promise<boolean> {
   if (session.sso !== null) return session.sso;
   try {
-    const r = await fetch('/api/v1/oidc/login?return_to=/', { redirect: 'manual', credentials: 'same-origin' });
-    session.sso = r.type === 'opaqueredirect' || (r.status >= 300 && r.status < 400);
+    // Says whether single sign-on is configured without starting a sign-in.
+    const r = await fetch('/api/v1/session/options', { credentials: 'same-origin', headers: { Accept: 'application/json' } });
+    session.sso = r.ok ? (await r.json()).oidc === true : false;
   } catch {
     session.sso = false;
   }
