@@ -24,6 +24,10 @@ struct Dialect {
   const char* skip_locked = "";
   // Scheduled jobs of several instances run one after the other (SQLite: the write lock).
   const char* job_lock = "";
+  // Reading the whole audit trail in one snapshot (verify, export): SQLite's read transaction is
+  // one already; PostgreSQL's READ COMMITTED would let appends made meanwhile into later pages
+  // and the head.
+  const char* snapshot = "";
 };
 
 inline const Dialect& sqlite_dialect() {
@@ -40,7 +44,8 @@ inline const Dialect& postgresql_dialect() {
                                    "string_agg(CAST(x.id AS TEXT), ',')",
                                    "SELECT pg_advisory_xact_lock(72240)",
                                    " FOR UPDATE SKIP LOCKED",
-                                   "SELECT pg_advisory_xact_lock(72241)"};
+                                   "SELECT pg_advisory_xact_lock(72241)",
+                                   "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY"};
   return kPostgresql;
 }
 

@@ -828,6 +828,7 @@ class SqlStore final : public app::Store {
                     const std::function<void(soci::session&)>& also) {
     auto uow = begin_read();  // one snapshot for the checkpoints, the events and the head
     auto& sql = static_cast<SqlUnitOfWork&>(*uow).session();
+    if (*d_.snapshot) sql << d_.snapshot;
     first(sql);
     // In pages: PostgreSQL's client would otherwise hold the whole trail in memory.
     constexpr int kPage = 1000;
