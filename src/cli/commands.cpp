@@ -242,12 +242,8 @@ int run(int argc, char** argv) {
           *store, clock, {config.appeal_window_days}, identity_settings(config), config.notify.notifications};
       auto mailer = make_mailer(config);
       net::CurlWebClient webhooks;
-      app::DeliverySettings delivery;
-      delivery.mail_from = config.notify.mail_from;
-      delivery.worker = worker_name();
-      delivery.max_attempts = config.notify.notifications.max_attempts;
-      Scheduler scheduler(services, *mailer, webhooks, delivery, config.notify.jobs_interval_seconds,
-                          config.notify.delivery_interval_seconds);
+      Scheduler scheduler(services, *mailer, webhooks, delivery_settings(config),
+                          config.notify.jobs_interval_seconds, config.notify.delivery_interval_seconds);
       services.on_queued = [&scheduler] { scheduler.poke(); };
       if (!config.audit_signing_key.empty()) {
         auto key = app::read_signing_key(config.audit_signing_key);

@@ -35,6 +35,14 @@ std::string one_line(const app::Error& e) {
 
 }  // namespace
 
+app::DeliverySettings delivery_settings(const Config& c) {
+  app::DeliverySettings d;
+  d.mail_from = c.notify.mail_from;
+  d.worker = worker_name();
+  d.max_attempts = c.notify.notifications.max_attempts;
+  return d;
+}
+
 std::unique_ptr<app::Mailer> make_mailer(const Config& c) {
   if (c.notify.smtp.url.empty()) return std::make_unique<net::LogMailer>();
   return std::make_unique<net::CurlMailer>(c.notify.smtp);
@@ -56,11 +64,7 @@ int jobs_run(app::Services& s, const Config& c, domain::Instant now) {
             << "digests: " << report->digests << "\n";
   auto mailer = make_mailer(c);
   net::CurlWebClient web;
-  app::DeliverySettings d;
-  d.mail_from = c.notify.mail_from;
-  d.worker = worker_name();
-  d.max_attempts = c.notify.notifications.max_attempts;
-  const auto delivered = app::deliver_due(s.store, *mailer, web, d, clock);
+  const auto delivered = app::deliver_due(s.store, *mailer, web, delivery_settings(c), clock);
   std::cout << "delivered: " << delivered.delivered << "\n";
   app::OutboxCounts counts;
   {

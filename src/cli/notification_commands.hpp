@@ -15,6 +15,9 @@ int jobs_run(app::Services& s, const Config& c, domain::Instant now);
 int outbox_list(app::Services& s, const std::string& state, const std::string& who);
 int outbox_retry(app::Services& s, std::optional<long long> id, const std::string& who);
 
+// What delivery needs from the configuration, with this process's worker name.
+app::DeliverySettings delivery_settings(const Config& c);
+
 // The mailer the configuration asks for: SMTP when smtp_url is set, else a log line per mail.
 std::unique_ptr<app::Mailer> make_mailer(const Config& c);
 

@@ -1,5 +1,7 @@
 #include "cli/notification_config.hpp"
 
+#include "cli/environment.hpp"
+
 #include <algorithm>
 #include <cstdlib>
 #include <optional>
@@ -7,12 +9,6 @@
 
 namespace waiver::cli {
 namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
-}
 
 int whole(const std::string& where, const std::string& text) {
   try {

@@ -1,5 +1,7 @@
 #include "cli/oidc_config.hpp"
 
+#include "cli/environment.hpp"
+
 #include <cstdlib>
 #include <optional>
 #include <stdexcept>
@@ -8,12 +10,6 @@
 
 namespace waiver::cli {
 namespace {
-
-std::optional<std::string> env(const char* name) {
-  const char* v = std::getenv(name);
-  if (!v || !*v) return std::nullopt;
-  return std::string(v);
-}
 
 std::string text(const std::string& where, const nlohmann::json& v) {
   if (v.is_string()) return v.get<std::string>();

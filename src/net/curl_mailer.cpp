@@ -1,7 +1,7 @@
 #include "net/curl_mailer.hpp"
 
-#include <curl/curl.h>
 #include <spdlog/spdlog.h>
+#include "net/curl_handles.hpp"
 
 #include <cstring>
 #include <memory>
@@ -22,13 +22,6 @@ std::size_t feed(char* buffer, std::size_t size, std::size_t count, void* user) 
   src->sent += n;
   return n;
 }
-
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 }  // namespace
 

@@ -1,6 +1,6 @@
 #include "net/curl_web_client.hpp"
 
-#include <curl/curl.h>
+#include "net/curl_handles.hpp"
 
 #include <memory>
 #include <mutex>
@@ -27,13 +27,6 @@ std::size_t collect(char* data, std::size_t size, std::size_t count, void* user)
   sink->body.append(data, n);
   return n;
 }
-
-struct EasyDeleter {
-  void operator()(CURL* c) const { curl_easy_cleanup(c); }
-};
-struct ListDeleter {
-  void operator()(curl_slist* l) const { curl_slist_free_all(l); }
-};
 
 }  // namespace
 
