@@ -45,7 +45,8 @@ nlohmann::json convert(const YAML::Node& node, int depth, std::size_t& budget) {
   return nullptr;
 }
 
-void emit(YAML::Emitter& out, const nlohmann::json& v) {
+template <typename Json>
+void emit(YAML::Emitter& out, const Json& v) {
   if (v.is_object()) {
     out << YAML::BeginMap;
     for (const auto& [k, x] : v.items()) {
@@ -58,7 +59,7 @@ void emit(YAML::Emitter& out, const nlohmann::json& v) {
     for (const auto& x : v) emit(out, x);
     out << YAML::EndSeq;
   } else if (v.is_string()) {
-    out << v.get<std::string>();
+    out << v.template get<std::string>();
   } else if (v.is_null()) {
     out << YAML::Null;
   } else {
@@ -79,6 +80,12 @@ nlohmann::json yaml_to_json(const std::string& text) {
 }
 
 std::string json_to_yaml(const nlohmann::json& value) {
+  YAML::Emitter out;
+  emit(out, value);
+  return std::string(out.c_str()) + "\n";
+}
+
+std::string json_to_yaml(const nlohmann::ordered_json& value) {
   YAML::Emitter out;
   emit(out, value);
   return std::string(out.c_str()) + "\n";

@@ -50,9 +50,29 @@ app::Outcome<json> matrix_document(Context& ctx, const HttpRequest& req) {
   return body;
 }
 
+// The matrix with its keys in the order people read it: default before rules; when, set,
+// require in a rule; slot first in a required slot.
+nlohmann::ordered_json readable(const json& v) {
+  static const std::vector<std::string> kOrder{"default", "rules",   "first_approval", "max_days", "when",
+                                               "set",     "require", "slot",           "role",     "user"};
+  if (v.is_array()) {
+    nlohmann::ordered_json out = nlohmann::ordered_json::array();
+    for (const auto& x : v) out.push_back(readable(x));
+    return out;
+  }
+  if (!v.is_object()) return nlohmann::ordered_json::parse(v.dump());
+  nlohmann::ordered_json out = nlohmann::ordered_json::object();
+  for (const auto& k : kOrder)
+    if (v.contains(k)) out[k] = readable(v.at(k));
+  for (const auto& [k, x] : v.items())
+    if (!out.contains(k)) out[k] = readable(x);
+  return out;
+}
+
 HttpResponse matrix_response(const app::StoredMatrix& m, int status) {
   const json doc = app::to_json(m.matrix);
-  auto r = json_response(status, {{"version", m.version}, {"matrix", doc}, {"yaml", cli::json_to_yaml(doc)}});
+  auto r = json_response(
+      status, {{"version", m.version}, {"matrix", doc}, {"yaml", cli::json_to_yaml(readable(doc))}});
   r.headers.emplace_back("ETag", "\"" + std::to_string(m.version) + "\"");
   return r;
 }
