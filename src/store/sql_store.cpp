@@ -790,7 +790,10 @@ class SqlStore final : public app::Store {
       soci::indicator ind = soci::i_null;
       sql << "SELECT MAX(version) FROM schema_migrations", soci::into(current, ind);
       const auto all = d_.postgresql ? postgresql_migrations() : sqlite_migrations();
-      if (ind == soci::i_null || current != all.back().version)
+      long long applied = 0;
+      sql << "SELECT COUNT(*) FROM schema_migrations", soci::into(applied);
+      if (ind == soci::i_null || current != all.back().version ||
+          applied != static_cast<long long>(all.size()))
         return "the database schema is at version " + std::to_string(ind == soci::i_null ? 0 : current) +
                ", this build needs " + std::to_string(all.back().version) + ": run waiver init";
       return "";
@@ -870,8 +873,15 @@ class SqlStore final : public app::Store {
         throw std::runtime_error("the database schema (version " + std::to_string(current) +
                                  ") is newer than this waiver knows (" + std::to_string(all.back().version) +
                                  ")");
+      // Every migration not yet recorded, in order: one numbered below the newest applied (two
+      // branches that each added one) is applied too, not skipped.
+      std::set<int> applied;
+      {
+        soci::rowset<int> rs = (sql.prepare << "SELECT version FROM schema_migrations");
+        for (int v : rs) applied.insert(v);
+      }
       for (const auto& m : all) {
-        if (m.version <= current) continue;
+        if (applied.contains(m.version)) continue;
         for (const auto& stmt : split_statements(m.sql)) sql << stmt;
         const std::string now = format_instant(domain::Instant{std::time(nullptr)});
         const std::string name(m.name);

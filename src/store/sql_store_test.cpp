@@ -729,3 +729,27 @@ TEST(OpenStore, ASchemaNewerThanThisBuildIsRefused) {
 
 }  // namespace
 }  // namespace waiver::store
+
+namespace waiver::store {
+namespace {
+
+// Two branches that each added a migration: a database that has the newer one but not the
+// older one still gets the older one on the next start, and is not ready until it does.
+TEST(Migrations, OneMissingBelowTheNewestAppliedIsAppliedOnTheNextStart) {
+  waiver::testing::TempDir dir("waiver-migrations");
+  const auto db = dir.file("m.db");
+  const int gap = sqlite_migrations()[sqlite_migrations().size() - 2].version;
+  ASSERT_EQ(open_store(DatabaseUrl{DatabaseUrl::Engine::sqlite, db.string()})->readiness(), "");
+  {
+    sqlite3* raw = nullptr;
+    ASSERT_EQ(sqlite3_open(db.c_str(), &raw), SQLITE_OK);
+    const std::string sql = "DELETE FROM schema_migrations WHERE version = " + std::to_string(gap);
+    ASSERT_EQ(sqlite3_exec(raw, sql.c_str(), nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  EXPECT_NE(open_store(DatabaseUrl{DatabaseUrl::Engine::sqlite, db.string()}, {1, false})->readiness(), "");
+  EXPECT_EQ(open_store(DatabaseUrl{DatabaseUrl::Engine::sqlite, db.string()})->readiness(), "");
+}
+
+}  // namespace
+}  // namespace waiver::store
