@@ -10,7 +10,9 @@ export default defineConfig({
   reporter: [['list']],
   timeout: 90_000,
   expect: { timeout: 10_000 },
-  retries: 0,
+  // One retry in CI, reported as "flaky" with the server's log: a rare failure seen once in CI
+  // (changes.spec.ts, a request to the API failing) could not be reproduced in 40 runs here.
+  retries: process.env.CI ? 1 : 0,
   forbidOnly: !!process.env.CI,
   outputDir: 'test-results',
   use: {

@@ -184,11 +184,17 @@ export class Waiver {
   async api(u: UserName, method: 'GET' | 'POST' | 'PATCH' | 'PUT', path: string, data?: unknown): Promise<ApiResult> {
     const ctx = await playwrightRequest.newContext();
     this.contexts.push(ctx);
-    const r = await ctx.fetch(`${this.base}/api/v1${path}`, {
-      method,
-      headers: { Authorization: `Bearer ${this.tokens.get(u)}`, 'Content-Type': 'application/json' },
-      data: method === 'GET' ? undefined : (data ?? {}),
-    });
+    let r;
+    try {
+      r = await ctx.fetch(`${this.base}/api/v1${path}`, {
+        method,
+        headers: { Authorization: `Bearer ${this.tokens.get(u)}`, 'Content-Type': 'application/json' },
+        data: method === 'GET' ? undefined : (data ?? {}),
+      });
+    } catch (e) {
+      const alive = this.child && this.child.exitCode === null ? 'running' : `gone (exit code ${this.child?.exitCode}, signal ${this.child?.signalCode})`;
+      throw new Error(`${method} ${path} as ${u} failed (${String(e)}); the server is ${alive}; its log:\n${this.serverLog()}`);
+    }
     const text = await r.text();
     let body: any;
     try {
@@ -220,6 +226,10 @@ export function useWaiver(): Waiver {
   test.beforeAll(async () => {
     test.setTimeout(120_000);
     await w.start();
+  });
+  // A failed test prints the end of the server's log: the only trace of a failure seen in CI.
+  test.afterEach(async ({}, info) => {
+    if (info.status !== info.expectedStatus) console.log(`--- waiver serve log (${info.title}) ---\n${w.serverLog()}`);
   });
   test.afterAll(async () => {
     await w.stop();
