@@ -54,10 +54,12 @@ T must(app::Outcome<T> r) {
   if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
-std::unique_ptr<app::Store> open(const Config& c) {
+// `one_shot`: a command that runs and exits (not `serve`), which may use a large SQLite page cache.
+std::unique_ptr<app::Store> open(const Config& c, bool one_shot = false) {
   auto url = store::parse_database_url(c.db);
   if (!url) throw Failure(url.error());
-  return store::open_store(*url, {static_cast<std::size_t>(c.db_pool_size), true});
+  return store::open_store(*url,
+                           {static_cast<std::size_t>(c.db_pool_size), true, one_shot ? 128u * 1024 : 0});
 }
 
 // The database URL without its password, for messages.
@@ -300,7 +302,7 @@ int run(int argc, char** argv) {
       return 0;
     }
     if (keygen->parsed()) return audit_keygen(key_out);
-    auto store = open(config);
+    auto store = open(config, true);
     app::Services services{
         *store, clock, {config.appeal_window_days}, identity_settings(config), config.notify.notifications};
     if (import->parsed()) {

@@ -239,6 +239,11 @@ CREATE TABLE idempotency_keys (
 CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at)
 )sql";
 
+// Rewriting who may see a request deleted its rows by a full scan (the key starts with email).
+constexpr std::string_view kAccessByRequest = R"sql(
+CREATE INDEX exception_access_exception ON exception_access(exception_id)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -246,6 +251,7 @@ constexpr std::array kMigrations{
     Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
     Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
+    Migration{7, "who may see a request, by request", kAccessByRequest},
 };
 
 }  // namespace

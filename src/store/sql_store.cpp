@@ -516,35 +516,61 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   void insert(domain::ExceptionRequest& r) override {
-    const long long year = domain::year_of(domain::date_of(r.created_at));
+    struct Counter {
+      long long year = 0, seq = 0;
+    };
     long long seq = 0;
-    sql_ << "INSERT INTO ref_counters (year, last) VALUES (:y, 1) "
-            "ON CONFLICT (year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
-        soci::use(year, "y"), soci::into(seq);
+    cache_.with<Counter>(
+        sql_,
+        "INSERT INTO ref_counters (year, last) VALUES (:y, 1) "
+        "ON CONFLICT (year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
+        [](auto& prep, Counter& v) { prep, soci::use(v.year, "y"), soci::into(v.seq); },
+        [&](Counter& v, soci::statement& st) {
+          v.year = domain::year_of(domain::date_of(r.created_at));
+          execute_one(st);
+          seq = v.seq;
+        });
     char ref[32];
-    std::snprintf(ref, sizeof ref, "EXC-%04lld-%04lld", year, seq);
+    std::snprintf(ref, sizeof ref, "EXC-%04lld-%04lld", domain::year_of(domain::date_of(r.created_at)), seq);
     r.ref = ref;
-    ExceptionRow row = to_row(r);
-    long long id = 0;
-    auto prep = (sql_.prepare << insert_exception_sql());
-    bind_row(prep, row);
-    prep, soci::into(id);
-    soci::statement st(prep);
-    st.execute(true);
-    r.id = id;
+    struct Insert {
+      ExceptionRow row;
+      long long id = 0;
+    };
+    cache_.with<Insert>(
+        sql_, insert_exception_sql(),
+        [](auto& prep, Insert& v) {
+          bind_row(prep, v.row);
+          prep, soci::into(v.id);
+        },
+        [&](Insert& v, soci::statement& st) {
+          v.row = to_row(r);
+          execute_one(st);
+          r.id = v.id;
+        });
     write_access(r);
   }
 
   bool update(const domain::ExceptionRequest& r) override {
-    ExceptionRow row = to_row(r);
-    long long id = r.id;
-    long long previous = r.version - 1;
-    auto prep = (sql_.prepare << update_exception_sql());
-    bind_row(prep, row);
-    prep, soci::use(id, "id"), soci::use(previous, "previous");
-    soci::statement st(prep);
-    st.execute(true);
-    if (st.get_affected_rows() != 1) return false;
+    struct Update {
+      ExceptionRow row;
+      long long id = 0, previous = 0;
+    };
+    bool updated = false;
+    cache_.with<Update>(
+        sql_, update_exception_sql(),
+        [](auto& prep, Update& v) {
+          bind_row(prep, v.row);
+          prep, soci::use(v.id, "id"), soci::use(v.previous, "previous");
+        },
+        [&](Update& v, soci::statement& st) {
+          v.row = to_row(r);
+          v.id = r.id;
+          v.previous = r.version - 1;
+          st.execute(true);
+          updated = st.get_affected_rows() == 1;
+        });
+    if (!updated) return false;
     write_access(r);
     return true;
   }
@@ -664,29 +690,68 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   void append(const AuditRecord& rec) override {
     appended_ = true;
+    struct Head {
+      long long events = 0;
+      std::string hash;
+      soci::indicator ind = soci::i_null;
+    };
     long long events = 0;
     std::string head = kGenesisHash;
-    soci::indicator ind = soci::i_null;
-    sql_ << std::string("SELECT events, hash FROM audit_head WHERE id = 1") + d_.lock_row,
-        soci::into(events, ind), soci::into(head);
-    if (ind == soci::i_null) {
-      events = 0;
-      head = kGenesisHash;
-    }
+    cache_.with<Head>(
+        sql_, std::string("SELECT events, hash FROM audit_head WHERE id = 1") + d_.lock_row,
+        [](auto& prep, Head& v) { prep, soci::into(v.events, v.ind), soci::into(v.hash); },
+        [&](Head& v, soci::statement& st) {
+          if (execute_one(st) && v.ind != soci::i_null) {
+            events = v.events;
+            head = v.hash;
+          }
+        });
     AuditEvent e{events + 1, rec, head, {}};
     e.hash = chain_hash(e);
-    const long long id = e.id;
-    const std::string at = format_instant(rec.at);
-    sql_ << "INSERT INTO audit_events (id, at, actor, action, entity_type, entity_id, ref, before, after, "
-            "data, prev_hash, hash) VALUES (:id, :at, :actor, :action, :etype, :eid, :ref, :before, "
-            ":after, :data, :prev, :hash)",
-        soci::use(id, "id"), soci::use(at, "at"), soci::use(rec.actor, "actor"),
-        soci::use(rec.action, "action"), soci::use(rec.entity_type, "etype"), soci::use(rec.entity_id, "eid"),
-        soci::use(rec.ref, "ref"), soci::use(rec.before, "before"), soci::use(rec.after, "after"),
-        soci::use(rec.data, "data"), soci::use(e.prev_hash, "prev"), soci::use(e.hash, "hash");
-    sql_ << "INSERT INTO audit_head (id, events, hash) VALUES (1, :n, :h) "
-            "ON CONFLICT (id) DO UPDATE SET events = excluded.events, hash = excluded.hash",
-        soci::use(id, "n"), soci::use(e.hash, "h");
+    struct Event {
+      long long id = 0;
+      std::string at, actor, action, etype, eid, ref, before, after, data, prev, hash;
+    };
+    cache_.with<Event>(
+        sql_,
+        "INSERT INTO audit_events (id, at, actor, action, entity_type, entity_id, ref, before, after, "
+        "data, prev_hash, hash) VALUES (:id, :at, :actor, :action, :etype, :eid, :ref, :before, "
+        ":after, :data, :prev, :hash)",
+        [](auto& prep, Event& v) {
+          prep, soci::use(v.id, "id"), soci::use(v.at, "at"), soci::use(v.actor, "actor"),
+              soci::use(v.action, "action"), soci::use(v.etype, "etype"), soci::use(v.eid, "eid"),
+              soci::use(v.ref, "ref"), soci::use(v.before, "before"), soci::use(v.after, "after"),
+              soci::use(v.data, "data"), soci::use(v.prev, "prev"), soci::use(v.hash, "hash");
+        },
+        [&](Event& v, soci::statement& st) {
+          v = Event{e.id,
+                    format_instant(rec.at),
+                    rec.actor,
+                    rec.action,
+                    rec.entity_type,
+                    rec.entity_id,
+                    rec.ref,
+                    rec.before,
+                    rec.after,
+                    rec.data,
+                    e.prev_hash,
+                    e.hash};
+          st.execute(true);
+        });
+    struct NewHead {
+      long long events = 0;
+      std::string hash;
+    };
+    cache_.with<NewHead>(
+        sql_,
+        "INSERT INTO audit_head (id, events, hash) VALUES (1, :n, :h) "
+        "ON CONFLICT (id) DO UPDATE SET events = excluded.events, hash = excluded.hash",
+        [](auto& prep, NewHead& v) { prep, soci::use(v.events, "n"), soci::use(v.hash, "h"); },
+        [&](NewHead& v, soci::statement& st) {
+          v.events = e.id;
+          v.hash = e.hash;
+          st.execute(true);
+        });
   }
 
   std::vector<AuditEvent> events_of(const std::string& type, const std::string& id) override {
@@ -729,15 +794,26 @@ class SqlUnitOfWork final : public app::UnitOfWork {
       if (!s.by.empty()) people.insert(s.by);
     }
     for (const auto& i : r.invitations) people.insert(i.email);
-    const long long id = r.id;
-    sql_ << "DELETE FROM exception_access WHERE exception_id = :id", soci::use(id, "id");
-    std::string email;
-    soci::statement st =
-        (sql_.prepare << "INSERT INTO exception_access (exception_id, email) VALUES (:id, :email)",
-         soci::use(id, "id"), soci::use(email, "email"));
+    struct Access {
+      long long id = 0;
+      std::string email;
+    };
+    cache_.with<Access>(
+        sql_, "DELETE FROM exception_access WHERE exception_id = :id",
+        [](auto& prep, Access& v) { prep, soci::use(v.id, "id"); },
+        [&](Access& v, soci::statement& st) {
+          v.id = r.id;
+          st.execute(true);
+        });
     for (const auto& p : people) {
-      email = p;
-      st.execute(true);
+      cache_.with<Access>(
+          sql_, "INSERT INTO exception_access (exception_id, email) VALUES (:id, :email)",
+          [](auto& prep, Access& v) { prep, soci::use(v.id, "id"), soci::use(v.email, "email"); },
+          [&](Access& v, soci::statement& st) {
+            v.id = r.id;
+            v.email = p;
+            st.execute(true);
+          });
     }
   }
 
@@ -780,6 +856,8 @@ class SqlStore final : public app::Store {
         s << "PRAGMA journal_mode = WAL", soci::into(mode);
       }
       s << "PRAGMA synchronous = FULL";
+      if (options.sqlite_cache_kib > 0)
+        s << "PRAGMA cache_size = -" + std::to_string(options.sqlite_cache_kib);
     }
     if (options.migrate) migrate();
   }

@@ -18,6 +18,9 @@ tl::expected<DatabaseUrl, std::string> parse_database_url(const std::string& url
 struct StoreOptions {
   std::size_t pool_size = 8;
   bool migrate = true;  // run pending migrations on open
+  // SQLite's page cache per connection, in KiB; 0 keeps SQLite's 2 MiB. A one-shot command (an
+  // import of a whole register in one transaction) gains from a large one: pages do not spill.
+  std::size_t sqlite_cache_kib = 0;
 };
 
 // Opens (creating the file if needed) and migrates. Throws std::runtime_error with a one-line

@@ -9,6 +9,7 @@
 #include <soci/soci.h>
 
 #include <memory>
+#include <stdexcept>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -41,6 +42,17 @@ class CachedStatement {
   soci::statement statement_;
 };
 
+// A statement bound once to the fields of `Vars`, for writes with typed and nullable values: the
+// caller sets the fields, then executes.
+struct PreparedBase {
+  virtual ~PreparedBase() = default;
+};
+template <typename Vars>
+struct Prepared final : PreparedBase {
+  Vars vars;
+  std::unique_ptr<soci::statement> statement;
+};
+
 // The statements of one connection, by SQL text. Not thread-safe: a connection is leased to one
 // unit of work at a time. A statement that failed is dropped (its state is unknown), and the whole
 // cache is dropped when the connection is opened again.
@@ -58,17 +70,49 @@ class StatementCache {
       throw;
     }
   }
+  // Prepares `text` once, binding it with `bind(prepare_temp_type&, Vars&)`; then calls
+  // `use(Vars&, soci::statement&)`, which sets the values and executes.
+  template <typename Vars, typename Bind, typename Use>
+  void with(soci::session& sql, const std::string& text, Bind&& bind, Use&& use) {
+    auto it = typed_.find(text);
+    if (it == typed_.end()) {
+      auto p = std::make_unique<Prepared<Vars>>();
+      auto prep = (sql.prepare << text);
+      bind(prep, p->vars);
+      p->statement = std::make_unique<soci::statement>(prep);
+      it = typed_.emplace(text, std::move(p)).first;
+    }
+    auto* p = dynamic_cast<Prepared<Vars>*>(it->second.get());
+    if (!p) throw std::logic_error("one SQL text cached with two kinds of bindings: " + text);
+    try {
+      use(p->vars, *p->statement);
+    } catch (...) {
+      typed_.erase(text);
+      throw;
+    }
+  }
+
   // A statement without parameters or rows (BEGIN, COMMIT, ROLLBACK), prepared once.
   void exec(soci::session& sql, const std::string& text);
   void clear() {
     entries_.clear();
     commands_.clear();
+    typed_.clear();
   }
   std::size_t size() const { return entries_.size(); }
 
  private:
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> entries_;
   std::unordered_map<std::string, std::unique_ptr<soci::statement>> commands_;
+  std::unordered_map<std::string, std::unique_ptr<PreparedBase>> typed_;
 };
+
+// Executes a statement that returns at most one row (RETURNING, a single SELECT) and reads it to
+// the end, so that SQLite does not hold it open; the row stays in the bound variables.
+inline bool execute_one(soci::statement& st) {
+  const bool got = st.execute(true);
+  if (got) st.fetch();  // steps past the last row; the bound variables keep the row read
+  return got;
+}
 
 }  // namespace waiver::store
