@@ -143,8 +143,11 @@ const std::vector<Table>& schema() {
 }
 
 // Tables of the store that are not data: each database keeps its own migration history.
+// The text search index (SQLite's exceptions_search and its shadow tables) is derived: the
+// target's triggers fill it as the requests are copied.
 bool is_bookkeeping(const std::string& table) {
-  return table == "schema_migrations" || table.starts_with("sqlite_");
+  return table == "schema_migrations" || table.starts_with("sqlite_") ||
+         table.starts_with("exceptions_search");
 }
 
 // ---- Where the engines differ, for the copy only ---------------------------------------------

@@ -228,7 +228,9 @@ TEST_F(Copy, TheCopyKnowsEveryTableOfTheSchema) {
   auto s = open_session(source_);
   std::vector<std::string> tables;
   soci::rowset<std::string> rs =
-      s->prepare << "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations'";
+      s->prepare
+      << "SELECT name FROM sqlite_master WHERE type = 'table' AND name <> 'schema_migrations' "
+         "AND name NOT LIKE 'exceptions\\_search%' ESCAPE '\\'";  // derived: the target's triggers fill it
   for (const auto& t : rs) tables.push_back(t);
   auto known = copied_tables();
   std::sort(tables.begin(), tables.end());

@@ -14,8 +14,6 @@ struct Dialect {
   // Appends to the audit chain lock its head row, so that instances on one PostgreSQL database
   // append in one global order. SQLite has one writer at a time already.
   const char* lock_row = "";
-  // Case-insensitive text search: LIKE is already so in SQLite for ASCII.
-  const char* like = "LIKE";
   // A comma list of ids from a subquery.
   const char* id_list = "group_concat(x.id)";
   // Taken in the migration transaction, so that two instances starting together migrate once.
@@ -40,7 +38,6 @@ inline const Dialect& postgresql_dialect() {
                                    "BEGIN",
                                    "BEGIN",
                                    " FOR UPDATE",
-                                   "ILIKE",
                                    "string_agg(CAST(x.id AS TEXT), ',')",
                                    "SELECT pg_advisory_xact_lock(72240)",
                                    " FOR UPDATE SKIP LOCKED",

@@ -1,6 +1,7 @@
 #include "store/exception_rows.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <stdexcept>
 
 #include "app/request_json.hpp"
@@ -184,6 +185,18 @@ std::string select_exceptions(const Dialect& d) {
          "FROM exceptions e JOIN users u ON u.email = e.requester_email";
 }
 
+namespace {
+
+// The same rows, from the full-text index first (SQLite): CROSS JOIN keeps that order of the loops.
+std::string select_exceptions_matching(const Dialect& d) {
+  return std::string("SELECT e.*, u.name AS requester_name, (SELECT ") + d.id_list +
+         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
+         "FROM exceptions_search CROSS JOIN exceptions e ON e.id = exceptions_search.rowid "
+         "JOIN users u ON u.email = e.requester_email";
+}
+
+}  // namespace
+
 domain::ExceptionRequest request_from_row(const soci::row& r) {
   domain::ExceptionRequest x;
   x.id = *int_at(r, "id");
@@ -314,21 +327,37 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, cons
     add("e.status = 'active' AND e.decision_end_on <= :ends_by");
     bind("ends_by", domain::format_date(*f.ends_by));
   }
+  // Text search: the text of q, case-insensitive, in the reference, title, requirement or
+  // description. PostgreSQL reads the trigram index of its migration 8 for any substring. SQLite
+  // reads the full-text index of its migration 8 for the rows where q begins at a word (q as one
+  // phrase, its last word a prefix), then checks the literal text on those rows only.
+  const bool full_text =
+      !f.q.empty() && !d.postgresql &&
+      std::any_of(f.q.begin(), f.q.end(), [](unsigned char c) { return std::isalnum(c) || c >= 0x80; });
   if (!f.q.empty()) {
     std::string escaped;
     for (char ch : f.q) {
       if (ch == '%' || ch == '_' || ch == '\\') escaped += '\\';
       escaped += ch;
     }
-    // Each placeholder appears once: SOCI's PostgreSQL backend numbers them in order.
-    std::string any;
-    for (const char* column : {"ref", "title", "requirement", "description"}) {
-      const std::string name = std::string("q_") + column;
-      any += (any.empty() ? "(" : " OR ") + std::string("e.") + column + " " + d.like + " :" + name +
-             " ESCAPE '\\'";
-      bind(name, "%" + escaped + "%");
+    if (d.postgresql) {
+      add("(e.ref || ' ' || e.title || ' ' || e.requirement || ' ' || e.description) ILIKE :q ESCAPE '\\'");
+      bind("q", "%" + escaped + "%");
+    } else {
+      if (full_text) {
+        std::string phrase;
+        for (char ch : f.q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
+        add("exceptions_search MATCH :q");
+        bind("q", "\"" + phrase + "\"*");
+      }
+      std::string any;  // each placeholder appears once
+      for (const char* column : {"ref", "title", "requirement", "description"}) {
+        const std::string name = std::string("q_") + column;
+        any += (any.empty() ? "(" : " OR ") + std::string("e.") + column + " LIKE :" + name + " ESCAPE '\\'";
+        bind(name, "%" + escaped + "%");
+      }
+      add(any + ")");
     }
-    add(any + ")");
   }
   const bool sees_all = reader.has(domain::Role::security_compliance) || reader.has(domain::Role::legal) ||
                         reader.has(domain::Role::ceo) || reader.has(domain::Role::cfo) ||
@@ -355,17 +384,22 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, cons
     q.numbers.push_back(f.limit + 1);
     q.number_names.push_back("limit");
     const char* dir = f.ascending ? " ASC" : " DESC";
-    q.sql = select_exceptions(d) + where + " ORDER BY " + key + dir + ", e.id" + dir + " LIMIT :limit";
+    q.sql = (full_text ? select_exceptions_matching(d) : select_exceptions(d)) + where + " ORDER BY " + key +
+            dir + ", e.id" + dir + " LIMIT :limit";
     return q;
   }
+  // Newest first. With a text search, the full-text index is read in that order and the rest of
+  // the filters are checked as it goes, so the first page stops early instead of listing every hit.
+  const std::string id = full_text ? "exceptions_search.rowid" : "e.id";
   if (f.before_id) {
-    add("e.id < :before");
+    add(id + " < :before");
     q.numbers.push_back(*f.before_id);
     q.number_names.push_back("before");
   }
   q.numbers.push_back(f.limit + 1);
   q.number_names.push_back("limit");
-  q.sql = select_exceptions(d) + where + " ORDER BY e.id DESC LIMIT :limit";
+  q.sql = (full_text ? select_exceptions_matching(d) : select_exceptions(d)) + where + " ORDER BY " + id +
+          " DESC LIMIT :limit";
   return q;
 }
 

@@ -244,6 +244,18 @@ constexpr std::string_view kAccessByRequest = R"sql(
 CREATE INDEX exception_access_exception ON exception_access(exception_id)
 )sql";
 
+// Text search in the register: a full-text index of words. A search reads it for the requests
+// where the text begins at a word, then checks the text on those only, instead of LIKE '%q%' over
+// every request. External content: the text stays in `exceptions`; triggers keep the index in
+// step (trigger bodies on one line: the migration is split at ";\n").
+constexpr std::string_view kSearch = R"sql(
+CREATE VIRTUAL TABLE exceptions_search USING fts5(ref, title, requirement, description, content='exceptions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+CREATE TRIGGER exceptions_search_insert AFTER INSERT ON exceptions BEGIN INSERT INTO exceptions_search (rowid, ref, title, requirement, description) VALUES (new.id, new.ref, new.title, new.requirement, new.description); END;
+CREATE TRIGGER exceptions_search_delete AFTER DELETE ON exceptions BEGIN INSERT INTO exceptions_search (exceptions_search, rowid, ref, title, requirement, description) VALUES ('delete', old.id, old.ref, old.title, old.requirement, old.description); END;
+CREATE TRIGGER exceptions_search_update AFTER UPDATE ON exceptions WHEN old.ref IS NOT new.ref OR old.title IS NOT new.title OR old.requirement IS NOT new.requirement OR old.description IS NOT new.description BEGIN INSERT INTO exceptions_search (exceptions_search, rowid, ref, title, requirement, description) VALUES ('delete', old.id, old.ref, old.title, old.requirement, old.description); INSERT INTO exceptions_search (rowid, ref, title, requirement, description) VALUES (new.id, new.ref, new.title, new.requirement, new.description); END;
+INSERT INTO exceptions_search (exceptions_search) VALUES ('rebuild')
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -252,6 +264,7 @@ constexpr std::array kMigrations{
     Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
     Migration{7, "who may see a request, by request", kAccessByRequest},
+    Migration{8, "a full-text index for text search in the register", kSearch},
 };
 
 }  // namespace

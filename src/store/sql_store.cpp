@@ -3,6 +3,7 @@
 #include <soci/postgresql/soci-postgresql.h>
 #include <soci/soci.h>
 #include <soci/sqlite3/soci-sqlite3.h>
+#include <sqlite3.h>
 
 #include <algorithm>
 #include <atomic>
@@ -834,6 +835,18 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   bool appended_ = false;  // wrote audit events: the unit of work of a change
 };
 
+// Before SQLite's first connection: no allocation statistics (each malloc took a global mutex),
+// and no mutex per connection, which the pool already leases to one thread at a time. Refused
+// (and harmless) if SQLite was already initialised.
+void configure_sqlite_once() {
+  static const bool done = [] {
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+    sqlite_api::sqlite3_config(SQLITE_CONFIG_MULTITHREAD);
+    return true;
+  }();
+  (void)done;
+}
+
 class SqlStore final : public app::Store {
  public:
   SqlStore(const DatabaseUrl& url, const StoreOptions& options)
@@ -848,6 +861,7 @@ class SqlStore final : public app::Store {
         s << "SET client_min_messages TO WARNING";
         continue;
       }
+      configure_sqlite_once();
       s.open(*soci::factory_sqlite3(), "db=" + url.target + " timeout=30");
       s << "PRAGMA busy_timeout = 30000";
       s << "PRAGMA foreign_keys = ON";

@@ -506,6 +506,33 @@ TEST_F(Register, SearchMatchesRefTitleRequirementAndDescriptionLiterally) {
   EXPECT_EQ(ids(f), Ids{});
 }
 
+// The full-text index follows the requests: a word begins a match, an edited title is found by
+// its new words only, and a search pages newest first like the register.
+TEST_F(Register, SearchFollowsEditsAndFindsWordsFromTheirStart) {
+  app::ListFilter f;
+  f.q = "gam";
+  EXPECT_EQ(ids(f), Ids{r3_.id});
+  f.q = "amma";  // inside a word: not the start of one
+  EXPECT_EQ(ids(f), Ids{});
+  {
+    auto uow = store_->begin_write();
+    auto r = *uow->find(r3_.id);
+    r.content.title = "Omega renamed";
+    ++r.version;
+    ASSERT_TRUE(uow->update(r));
+    uow->commit();
+  }
+  f.q = "gamma";
+  EXPECT_EQ(ids(f), Ids{});
+  f.q = "OMEGA ren";
+  EXPECT_EQ(ids(f), Ids{r3_.id});
+  f.q = "e";  // one letter: every request with a word that starts with it
+  f.limit = 1;
+  EXPECT_EQ(ids(f), (Ids{r4_.id, r3_.id}));
+  f.before_id = r3_.id;
+  EXPECT_EQ(ids(f), (Ids{r2_.id, r1_.id}));
+}
+
 TEST_F(Register, CursorAndLimitReturnOneRowMoreThanTheLimit) {
   app::ListFilter f;
   f.before_id = r3_.id;
