@@ -12,9 +12,10 @@ sizes=("$@")
 [ ${#sizes[@]} -eq 0 ] && sizes=(10000 100000 1000000)
 
 if [ "$build" = build-release ]; then
-  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release >/dev/null
-  cmake --build "$build" --target waiver >/dev/null
+  cmake -S . -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=Release -DWAIVER_BENCH=ON >/dev/null
+  cmake --build "$build" --target waiver waiver-approve-bench >/dev/null
 fi
+approvals=${BENCH_APPROVALS:-1000}
 waiver="$root/$build/waiver"
 [ -x "$waiver" ] || { echo "bench: no waiver binary at $waiver" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench: wrk is missing (apt-get install wrk)" >&2; exit 1; }
@@ -73,6 +74,10 @@ for n in "${sizes[@]}"; do
   read -r reg_rps reg_p99 < <(WAIVER_BENCH_PATH="/api/v1/exceptions?status=active&policy=policy-7&limit=50" wrk_run 16 path.lua)
   read -r q_rps q_p99 < <(WAIVER_BENCH_PATH="/api/v1/exceptions?q=firewall&limit=50" wrk_run 16 path.lua)
   rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
+  # Approvals over HTTP by 8 clients, then the same rows by the raw SQLite C API (bench/approve.cpp).
+  read -r approve_rps approve_ceiling < <("$root/$build/waiver-approve-bench" "http://127.0.0.1:$port" "$work/bench-$n.db" \
+    "$("$waiver" token create user0@bench.test --db "$db")" "$("$waiver" token create head0@bench.test --db "$db")" \
+    "$approvals" 8)
   kill "$server"; wait "$server" 2>/dev/null || true; server=""
 
   ratio() { awk -v a="$1" -v b="$2" 'BEGIN { if (b > 0) printf "%.0f %%", 100*a/b; else print "-" }'; }
@@ -88,7 +93,7 @@ for n in "${sizes[@]}"; do
     echo "| importing $n requests (\`waiver requests import\`) | $import_rate requests/s | — | — | ≥ 50,000/s |"
     echo "| peak RSS of \`waiver serve\` under the read load | $rss_mb MB | — | — | ≤ 150 MB |"
     echo "| start to first answer | $start_ms ms | — | — | ≤ 300 ms |"
-    echo "| an approval (slot, state, audit event, outbox) | not measured yet | — | — | ≥ 50 % of raw SQLite |"
+    echo "| an approval over HTTP (slot, state, audit event, outbox; 8 clients, $approvals approvals) | $approve_rps approvals/s | the same rows by the raw SQLite C API: $approve_ceiling/s | $(ratio "$approve_rps" "$approve_ceiling") | ≥ 50 % |"
     echo
   } >>"$report"
 done
