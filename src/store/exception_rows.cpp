@@ -195,6 +195,25 @@ std::string select_exceptions_matching(const Dialect& d) {
          "JOIN users u ON u.email = e.requester_email";
 }
 
+bool word_byte(unsigned char c) { return std::isalnum(c) || c >= 0x80; }
+
+// The FTS5 query of a search: q as one phrase whose last word is a prefix, cut to the 6 characters
+// that have a prefix index (migration 8); the literal check on the rows found does the rest.
+std::string search_phrase(const std::string& q) {
+  std::size_t end = q.size();
+  while (end > 0 && !word_byte(static_cast<unsigned char>(q[end - 1]))) --end;
+  std::size_t begin = end;
+  while (begin > 0 && word_byte(static_cast<unsigned char>(q[begin - 1]))) --begin;
+  std::size_t cut = begin, characters = 0;
+  while (cut < end && characters <= 6) {
+    if ((static_cast<unsigned char>(q[cut]) & 0xC0) != 0x80 && ++characters > 6) break;
+    ++cut;
+  }
+  std::string phrase = "\"";
+  for (std::size_t i = 0; i < cut; ++i) phrase += q[i] == '"' ? std::string("\"\"") : std::string(1, q[i]);
+  return phrase + "\"*";
+}
+
 }  // namespace
 
 domain::ExceptionRequest request_from_row(const soci::row& r) {
@@ -331,9 +350,7 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, cons
   // description. PostgreSQL reads the trigram index of its migration 8 for any substring. SQLite
   // reads the full-text index of its migration 8 for the rows where q begins at a word (q as one
   // phrase, its last word a prefix), then checks the literal text on those rows only.
-  const bool full_text =
-      !f.q.empty() && !d.postgresql &&
-      std::any_of(f.q.begin(), f.q.end(), [](unsigned char c) { return std::isalnum(c) || c >= 0x80; });
+  const bool full_text = !f.q.empty() && !d.postgresql && std::any_of(f.q.begin(), f.q.end(), word_byte);
   if (!f.q.empty()) {
     std::string escaped;
     for (char ch : f.q) {
@@ -345,10 +362,8 @@ ListQuery list_query(const app::ListFilter& f, const domain::Actor& reader, cons
       bind("q", "%" + escaped + "%");
     } else {
       if (full_text) {
-        std::string phrase;
-        for (char ch : f.q) phrase += ch == '"' ? std::string("\"\"") : std::string(1, ch);
         add("exceptions_search MATCH :q");
-        bind("q", "\"" + phrase + "\"*");
+        bind("q", search_phrase(f.q));
       }
       std::string any;  // each placeholder appears once
       for (const char* column : {"ref", "title", "requirement", "description"}) {

@@ -240,16 +240,21 @@ CREATE INDEX idempotency_keys_created ON idempotency_keys(created_at)
 )sql";
 
 // Rewriting who may see a request deleted its rows by a full scan (the key starts with email).
+// The register filtered by status and policy (a policy owner's view) read every request of that
+// status to find the policy's.
 constexpr std::string_view kAccessByRequest = R"sql(
-CREATE INDEX exception_access_exception ON exception_access(exception_id)
+CREATE INDEX exception_access_exception ON exception_access(exception_id);
+CREATE INDEX exceptions_status_policy ON exceptions(status, policy_id, id)
 )sql";
 
 // Text search in the register: a full-text index of words. A search reads it for the requests
 // where the text begins at a word, then checks the text on those only, instead of LIKE '%q%' over
-// every request. External content: the text stays in `exceptions`; triggers keep the index in
+// every request. Prefixes of 2 to 6 characters have their own index entries, so that a prefix is
+// read newest first and stops at the page, instead of merging every word it begins (a search
+// truncates its last word to 6 characters; the literal check does the rest). External content: the text stays in `exceptions`; triggers keep the index in
 // step (trigger bodies on one line: the migration is split at ";\n").
 constexpr std::string_view kSearch = R"sql(
-CREATE VIRTUAL TABLE exceptions_search USING fts5(ref, title, requirement, description, content='exceptions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3');
+CREATE VIRTUAL TABLE exceptions_search USING fts5(ref, title, requirement, description, content='exceptions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6');
 CREATE TRIGGER exceptions_search_insert AFTER INSERT ON exceptions BEGIN INSERT INTO exceptions_search (rowid, ref, title, requirement, description) VALUES (new.id, new.ref, new.title, new.requirement, new.description); END;
 CREATE TRIGGER exceptions_search_delete AFTER DELETE ON exceptions BEGIN INSERT INTO exceptions_search (exceptions_search, rowid, ref, title, requirement, description) VALUES ('delete', old.id, old.ref, old.title, old.requirement, old.description); END;
 CREATE TRIGGER exceptions_search_update AFTER UPDATE ON exceptions WHEN old.ref IS NOT new.ref OR old.title IS NOT new.title OR old.requirement IS NOT new.requirement OR old.description IS NOT new.description BEGIN INSERT INTO exceptions_search (exceptions_search, rowid, ref, title, requirement, description) VALUES ('delete', old.id, old.ref, old.title, old.requirement, old.description); INSERT INTO exceptions_search (rowid, ref, title, requirement, description) VALUES (new.id, new.ref, new.title, new.requirement, new.description); END;
@@ -263,7 +268,7 @@ constexpr std::array kMigrations{
     Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
     Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
-    Migration{7, "who may see a request, by request", kAccessByRequest},
+    Migration{7, "indexes: who may see a request, by request; the register by status and policy", kAccessByRequest},
     Migration{8, "a full-text index for text search in the register", kSearch},
 };
 

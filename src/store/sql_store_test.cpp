@@ -526,6 +526,10 @@ TEST_F(Register, SearchFollowsEditsAndFindsWordsFromTheirStart) {
   EXPECT_EQ(ids(f), Ids{});
   f.q = "OMEGA ren";
   EXPECT_EQ(ids(f), Ids{r3_.id});
+  f.q = "omega renamed";  // a last word longer than the prefix index: the text decides
+  EXPECT_EQ(ids(f), Ids{r3_.id});
+  f.q = "omega renamedx";
+  EXPECT_EQ(ids(f), Ids{});
   f.q = "e";  // one letter: every request with a word that starts with it
   f.limit = 1;
   EXPECT_EQ(ids(f), (Ids{r4_.id, r3_.id}));
