@@ -22,7 +22,7 @@ DEMO_PEOPLE := ana@example.com eng.head@example.com sec@example.com owner@exampl
 
 .PHONY: all deps build run test unit-test api-test api-deps format format-check tidy clean
 .PHONY: web browser-deps browser-test
-.PHONY: unit-test-postgresql api-test-postgresql bench
+.PHONY: unit-test-postgresql api-test-postgresql bench test-sanitize fuzz fuzz-build fuzz-test sqlmap
 
 all: build
 
@@ -46,7 +46,7 @@ run: build
 
 test: build
 	@scripts/install-deps.sh --with-node --with-browser
-	@$(MAKE) --no-print-directory unit-test api-test browser-test $(PG_TESTS) format-check
+	@$(MAKE) --no-print-directory unit-test api-test browser-test $(PG_TESTS) fuzz-test format-check
 
 web: web/dist/index.html
 
@@ -101,6 +101,67 @@ api-test-postgresql: api-deps
 	@$(with_pg_cluster) \
 	cd tests/api && WAIVER_TEST_ENGINE=postgresql WAIVER_TEST_PG_DIR="$$dir" \
 	  WAIVER_BIN=$(abspath $(WAIVER)) npx playwright test
+
+# AddressSanitizer and UndefinedBehaviorSanitizer: a build of its own (build-asan), its unit tests
+# and the SQLite black-box suite against its binary. Any finding aborts the process (UBSan does
+# not recover), which fails the test that caused it; leaks are reported when a process exits.
+ASAN_BUILD ?= build-asan
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
+  UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+test-sanitize: deps api-deps
+	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_FLAGS)" >/dev/null
+	@cmake --build $(ASAN_BUILD) -j1
+	@$(SANITIZE_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2 -LE postgresql
+	@cd tests/api && $(SANITIZE_ENV) WAIVER_BIN=$(abspath $(ASAN_BUILD))/waiver npx playwright test
+
+# libFuzzer targets (fuzz/): built with Debian's clang in build-fuzz, the libraries they read
+# instrumented for coverage, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS (60), growing a
+# corpus in build-fuzz/corpus; `make fuzz-test` (part of `make test`) replays the checked-in corpus
+# (fuzz/corpus: seeds and regressions) and then fuzzes each target FUZZ_TEST_SECONDS (5).
+# A crash leaves build-fuzz/crash-TARGET-*: add it to fuzz/corpus/TARGET once fixed.
+FUZZ_BUILD ?= build-fuzz
+FUZZ_TARGETS := request_json organisation matrix audit_canonical
+FUZZ_SECONDS ?= 60
+FUZZ_TEST_SECONDS ?= 5
+FUZZ_FLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+fuzz-build:
+	@scripts/install-deps.sh --with-fuzz
+	@CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DWAIVER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" \
+	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j1 --target $(FUZZ_TARGETS:%=%_fuzz)
+
+define run_fuzzers
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(FUZZ_BUILD)/corpus/$$t && \
+	  echo "fuzz: $$t, $(1) s" && \
+	  $(FUZZ_BUILD)/fuzz/$${t}_fuzz -max_total_time=$(1) -max_len=65536 -timeout=10 -rss_limit_mb=2048 \
+	    -print_final_stats=1 -artifact_prefix=$(abspath $(FUZZ_BUILD))/crash-$$t- \
+	    $(FUZZ_BUILD)/corpus/$$t fuzz/corpus/$$t 2>$(FUZZ_BUILD)/$$t.log || \
+	    { tail -40 $(FUZZ_BUILD)/$$t.log; exit 1; }; \
+	  grep -E '^Done [0-9]+ runs' $(FUZZ_BUILD)/$$t.log; \
+	done
+endef
+
+fuzz: fuzz-build
+	$(call run_fuzzers,$(FUZZ_SECONDS))
+
+fuzz-test: fuzz-build
+	@for t in $(FUZZ_TARGETS); do \
+	  $(FUZZ_BUILD)/fuzz/$${t}_fuzz -runs=0 fuzz/corpus/$$t 2>$(FUZZ_BUILD)/$$t-replay.log || \
+	    { tail -40 $(FUZZ_BUILD)/$$t-replay.log; exit 1; }; done; echo "fuzz: the checked-in corpus replays clean"
+	$(call run_fuzzers,$(FUZZ_TEST_SECONDS))
+
+# Not part of `make test`: Debian's sqlmap against every query parameter of the register, its
+# export and a request, with a valid token, on a throw-away demo database (scripts/sqlmap.sh).
+SQLMAP_LEVEL ?= 2
+SQLMAP_RISK ?= 1
+sqlmap: build
+	@scripts/install-deps.sh --with-sqlmap
+	@scripts/sqlmap.sh $(BUILD) $(SQLMAP_LEVEL) $(SQLMAP_RISK)
 
 # Not part of `make test`: a Release build, the figures of docs/performance.md beside their
 # ceilings. `make bench N=10000` for a quick run (default: 10000 100000 1000000).

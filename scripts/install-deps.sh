@@ -3,16 +3,22 @@
 #   --with-node     also check for Node.js 20+ (the web interface's build, the black-box tests)
 #   --with-browser  also install Debian's chromium (the browser tests; Playwright never downloads one)
 #   --with-bench    also install wrk (make bench)
+#   --with-fuzz     also install Debian's clang and its runtime (libFuzzer, sanitizers) for make fuzz
+#   --with-sqlmap   also install sqlmap (make sqlmap)
 set -euo pipefail
 
 with_node=false
 with_browser=false
 with_bench=false
+with_fuzz=false
+with_sqlmap=false
 for arg in "$@"; do
   case "$arg" in
     --with-node) with_node=true ;;
     --with-browser) with_browser=true ;;
     --with-bench) with_bench=true ;;
+    --with-fuzz) with_fuzz=true ;;
+    --with-sqlmap) with_sqlmap=true ;;
     *) echo "install-deps: unknown option $arg" >&2; exit 2 ;;
   esac
 done
@@ -28,6 +34,9 @@ packages=(
 )
 if $with_browser; then packages+=(chromium); fi
 if $with_bench; then packages+=(wrk python3); fi
+# libFuzzer ships in libclang-rt-14-dev (Debian 12's clang is 14); only the fuzz targets use clang.
+if $with_fuzz; then packages+=(clang libclang-rt-14-dev); fi
+if $with_sqlmap; then packages+=(sqlmap); fi
 
 missing=()
 for p in "${packages[@]}"; do

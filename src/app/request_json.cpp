@@ -190,8 +190,10 @@ std::optional<int> BodyReader::integer(const std::string& key) {
     errors_.push_back({key, "must be an integer"});
     return std::nullopt;
   }
-  const auto n = v.get<std::int64_t>();
-  if (n < -1000000 || n > 1000000) {
+  // An unsigned value past INT64_MAX would wrap when read as signed: out of range as it is.
+  const bool huge = v.is_number_unsigned() && v.get<std::uint64_t>() > 1000000u;
+  const auto n = huge ? std::int64_t{0} : v.get<std::int64_t>();
+  if (huge || n < -1000000 || n > 1000000) {
     errors_.push_back({key, "is out of range"});
     return std::nullopt;
   }

@@ -257,6 +257,9 @@ int run(int argc, char** argv) {
       }
       http::Context ctx{services, {}};
       ctx.idempotency_hours = config.idempotency_hours;
+      ctx.rate_limits =
+          std::make_shared<http::RateLimits>(config.rate_limit_per_token, config.rate_limit_per_address,
+                                             std::chrono::seconds(config.rate_limit_window_seconds));
       scheduler.on_delivered = [metrics = ctx.metrics](int delivered, int failed) {
         metrics->count_deliveries(delivered, failed);
       };
@@ -279,7 +282,13 @@ int run(int argc, char** argv) {
       if (config.notify.smtp.url.empty())
         std::cout << "Mail is not sent, only logged: set WAIVER_SMTP_URL to send it" << std::endl;
       scheduler.start();
-      http::serve(ctx, {host, port, static_cast<std::size_t>(config.threads), web_root});
+      http::ServerOptions options{host, port, static_cast<std::size_t>(config.threads), web_root};
+      options.max_connections = static_cast<std::size_t>(config.max_connections);
+      options.read_timeout = std::chrono::seconds(config.read_timeout_seconds);
+      options.write_timeout = std::chrono::seconds(config.write_timeout_seconds);
+      options.handler_timeout = std::chrono::seconds(config.handler_timeout_seconds);
+      options.shutdown_grace = std::chrono::seconds(config.shutdown_grace_seconds);
+      http::serve(ctx, options);
       scheduler.stop();
       return 0;
     }

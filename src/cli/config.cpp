@@ -32,8 +32,19 @@ int* int_setting(Config& c, const std::string& key) {
   if (key == "max_failures_per_address") return &c.max_failures_per_address;
   if (key == "audit_checkpoint_seconds") return &c.audit_checkpoint_seconds;
   if (key == "idempotency_hours") return &c.idempotency_hours;
+  if (key == "rate_limit_window_seconds") return &c.rate_limit_window_seconds;
+  if (key == "rate_limit_per_token") return &c.rate_limit_per_token;
+  if (key == "rate_limit_per_address") return &c.rate_limit_per_address;
+  if (key == "max_connections") return &c.max_connections;
+  if (key == "read_timeout_seconds") return &c.read_timeout_seconds;
+  if (key == "write_timeout_seconds") return &c.write_timeout_seconds;
+  if (key == "handler_timeout_seconds") return &c.handler_timeout_seconds;
+  if (key == "shutdown_grace_seconds") return &c.shutdown_grace_seconds;
   return nullptr;
 }
+
+// The settings above that may be 0 (a rate limit of 0 is no limit).
+bool zero_allowed(const std::string& key) { return key.starts_with("rate_limit_per_"); }
 
 }  // namespace
 
@@ -96,13 +107,17 @@ Config load_config(const std::optional<std::string>& path) {
     throw std::runtime_error("log_format must be json or text, not '" + c.log_format + "'");
   if (auto v = env("WAIVER_WEB_ROOT")) c.web_root = *v;
   if (auto v = env("WAIVER_AUDIT_SIGNING_KEY")) c.audit_signing_key = *v;
-  for (const char* key : {"db_pool_size", "session_idle_minutes", "session_absolute_hours",
-                          "throttle_window_minutes", "max_failures_per_account", "max_failures_per_address",
-                          "audit_checkpoint_seconds", "idempotency_hours"}) {
+  for (const char* key :
+       {"db_pool_size", "session_idle_minutes", "session_absolute_hours", "throttle_window_minutes",
+        "max_failures_per_account", "max_failures_per_address", "audit_checkpoint_seconds",
+        "idempotency_hours", "rate_limit_window_seconds", "rate_limit_per_token", "rate_limit_per_address",
+        "max_connections", "read_timeout_seconds", "write_timeout_seconds", "handler_timeout_seconds",
+        "shutdown_grace_seconds"}) {
     std::string name = "WAIVER_" + std::string(key);
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char ch) { return std::toupper(ch); });
     if (auto v = env(name.c_str())) *int_setting(c, key) = to_int(name, *v);
-    if (*int_setting(c, key) < 1) throw std::runtime_error(std::string(key) + " must be at least 1");
+    if (*int_setting(c, key) < (zero_allowed(key) ? 0 : 1))
+      throw std::runtime_error(std::string(key) + " must be at least " + (zero_allowed(key) ? "0" : "1"));
   }
   finish_oidc_setup(c.oidc);
   finish_notification_setup(c.notify, c.base_url, c.listen);

@@ -29,6 +29,15 @@ struct Config {
   std::string audit_signing_key;          // WAIVER_AUDIT_SIGNING_KEY: file of the Ed25519 key for checkpoints
   int idempotency_hours = 24;             // WAIVER_IDEMPOTENCY_HOURS: how long an Idempotency-Key is kept
   int audit_checkpoint_seconds = 3600;    // WAIVER_AUDIT_CHECKPOINT_SECONDS: how often serve signs
+  // Abuse limits of `serve` (docs/security.md). Rate limits: requests per window; 0 turns one off.
+  int rate_limit_window_seconds = 60;  // WAIVER_RATE_LIMIT_WINDOW_SECONDS
+  int rate_limit_per_token = 3000;     // WAIVER_RATE_LIMIT_PER_TOKEN: per API token or session
+  int rate_limit_per_address = 30000;  // WAIVER_RATE_LIMIT_PER_ADDRESS: per client IP address
+  int max_connections = 512;           // WAIVER_MAX_CONNECTIONS: more wait to be accepted
+  int read_timeout_seconds = 30;       // WAIVER_READ_TIMEOUT_SECONDS: to read a whole request
+  int write_timeout_seconds = 30;      // WAIVER_WRITE_TIMEOUT_SECONDS: to write a response
+  int handler_timeout_seconds = 60;    // WAIVER_HANDLER_TIMEOUT_SECONDS: to produce a response
+  int shutdown_grace_seconds = 30;     // WAIVER_SHUTDOWN_GRACE_SECONDS: SIGTERM waits this long at most
 };
 
 // Reads `path` (a missing default file is fine; a missing named file is an error), then the

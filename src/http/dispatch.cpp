@@ -9,6 +9,7 @@
 #include <stdexcept>
 
 #include "app/percent_encoding.hpp"
+#include "app/secrets.hpp"
 #include "http/idempotency.hpp"
 #include "http/problem.hpp"
 #include "http/server.hpp"
@@ -40,6 +41,34 @@ bool match(std::string_view pattern, std::string_view path, std::map<std::string
   return true;
 }
 
+// Health, readiness and metrics are polled by machines and cost nothing: never throttled.
+bool exempt_from_rate_limits(std::string_view rest) {
+  return rest == "/health" || rest == "/ready" || rest == "/metrics";
+}
+
+// 429 when the client's address or its credential (Bearer token or session cookie, valid or not:
+// the check comes before authentication) has used up its window.
+std::optional<HttpResponse> throttled(RateLimits& limits, const HttpRequest& req) {
+  const auto now = RateLimiter::Clock::now();
+  auto refuse = [](const char* what, int seconds) {
+    app::Error e = app::Error::make(app::Error::Kind::too_many_requests,
+                                    std::string("too many requests from this ") + what + "; try again in " +
+                                        std::to_string(seconds) + " s");
+    e.retry_after_seconds = seconds;
+    return problem(e);
+  };
+  if (limits.per_address.enabled())
+    if (int wait = limits.per_address.hit(req.remote_address, now)) return refuse("address", wait);
+  if (limits.per_token.enabled()) {
+    std::optional<std::string> credential = req.header("authorization");
+    if (!credential) credential = req.cookie(kSessionCookie);
+    // Only a hash is kept: the limiter never holds a secret, and keys have one size.
+    if (credential)
+      if (int wait = limits.per_token.hit(app::sha256_hex(*credential), now)) return refuse("token", wait);
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 HttpResponse dispatch(Context& ctx, HttpRequest& req) {
@@ -47,9 +76,11 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
   try {
     if (!req.path.starts_with(kBase))
       return problem(app::Error::Kind::not_found, "no such resource: the API lives under /api/v1");
+    const std::string_view rest = std::string_view(req.path).substr(kBase.size());
+    if (ctx.rate_limits && !exempt_from_rate_limits(rest))
+      if (auto refused = throttled(*ctx.rate_limits, req)) return *refused;
     if (req.malformed_query)
       return problem(app::Error::Kind::bad_request, "the query string is malformed (bad percent-encoding)");
-    const std::string_view rest = std::string_view(req.path).substr(kBase.size());
     std::string allowed;  // the methods the path has, for 405
     for (const auto& route : routes()) {
       if (!match(route.pattern, rest, req.params)) continue;
@@ -61,19 +92,7 @@ HttpResponse dispatch(Context& ctx, HttpRequest& req) {
       if (allowed.find(route.method) == std::string::npos)
         allowed += (allowed.empty() ? "" : ", ") + std::string(route.method);
     }
-    if (!allowed.empty()) {
-      // problem() knows no 405: its body's status and title are set to match the answer.
-      auto r =
-          problem(app::Error::Kind::bad_request, "method " + req.method + " is not allowed on " + req.path);
-      auto body = nlohmann::json::parse(r.body);
-      body["status"] = 405;
-      body["title"] = "Method not allowed";
-      body["type"] = "https://waiver.dev/problems/method-not-allowed";
-      r.status = 405;
-      r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-      r.headers.emplace_back("Allow", allowed);
-      return r;
-    }
+    if (!allowed.empty()) return method_not_allowed(req.method, req.path, allowed);
     return problem(app::Error::Kind::not_found, "no such resource: " + req.path);
   } catch (const std::exception& e) {
     std::string reason = e.what();

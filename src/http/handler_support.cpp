@@ -4,13 +4,9 @@
 
 #include <cctype>
 
+#include "app/json_input.hpp"
+
 namespace waiver::http {
-namespace {
-
-struct TooDeep {};
-
-}  // namespace
-
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
   if (auto h = req.header("authorization")) {
     const std::string& value = *h;
@@ -53,31 +49,12 @@ void clear_session_cookie(HttpResponse& r, const Context& ctx) {
 }
 
 app::Outcome<json> json_body(Context& ctx, const HttpRequest& req, bool empty_ok) {
-  if (req.body.size() > ctx.limits.max_body)
-    return app::fail(app::Error::Kind::too_large,
-                     "the body is larger than " + std::to_string(ctx.limits.max_body) + " bytes");
-  if (req.body.find_first_not_of(" \t\r\n") == std::string::npos) {
-    if (empty_ok) return json::object();
-    return app::fail(app::Error::Kind::bad_request, "a JSON object is required as the body");
-  }
-  if (auto ct = req.header("content-type"); ct && ct->find("json") == std::string::npos)
-    return app::fail(app::Error::Kind::bad_request, "the body must be JSON (Content-Type: application/json)");
-  const int max_depth = ctx.limits.max_json_depth;
-  try {
-    json body = json::parse(req.body, [max_depth](int depth, json::parse_event_t, json&) {
-      if (depth > max_depth) throw TooDeep{};
-      return true;
-    });
-    if (!body.is_object()) return app::fail(app::Error::Kind::bad_request, "the body must be a JSON object");
-    return body;
-  } catch (const TooDeep&) {
-    return app::fail(app::Error::Kind::bad_request,
-                     "the JSON is nested deeper than " + std::to_string(max_depth) + " levels");
-  } catch (const json::parse_error& e) {
-    return app::fail(app::Error::Kind::bad_request,
-                     "malformed JSON at byte " + std::to_string(e.byte) + ": " +
-                         (e.id == 101 ? "syntax error or invalid UTF-8" : "cannot be read"));
-  }
+  const app::JsonLimits limits{ctx.limits.max_body, ctx.limits.max_json_depth};
+  if (req.body.size() <= limits.max_bytes && req.body.find_first_not_of(" \t\r\n") != std::string::npos)
+    if (auto ct = req.header("content-type"); ct && ct->find("json") == std::string::npos)
+      return app::fail(app::Error::Kind::bad_request,
+                       "the body must be JSON (Content-Type: application/json)");
+  return app::parse_json_object(req.body, limits, empty_ok);
 }
 
 std::optional<std::int64_t> if_match(const HttpRequest& req) {

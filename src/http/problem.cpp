@@ -64,9 +64,15 @@ HttpResponse problem(const app::Error& error) {
                       {"status", status_of(error.kind)},
                       {"detail", error.detail}};
   if (!error.errors.empty()) {
+    // A body can hold many thousands of bad items: the answer names the first ones only, so that
+    // it stays small whatever the request (no amplification).
     nlohmann::json errors = nlohmann::json::array();
-    for (const auto& e : error.errors) errors.push_back({{"field", e.field}, {"message", e.message}});
+    for (std::size_t i = 0; i < error.errors.size() && i < kMaxProblemErrors; ++i)
+      errors.push_back({{"field", error.errors[i].field}, {"message", error.errors[i].message}});
     body["errors"] = errors;
+    if (error.errors.size() > kMaxProblemErrors)
+      body["detail"] = error.detail + " (" + std::to_string(error.errors.size()) + " errors; the first " +
+                       std::to_string(kMaxProblemErrors) + " are listed)";
   }
   HttpResponse r;
   r.status = status_of(error.kind);
@@ -80,6 +86,19 @@ HttpResponse problem(const app::Error& error) {
 
 HttpResponse problem(app::Error::Kind kind, std::string detail) {
   return problem(app::Error::make(kind, std::move(detail)));
+}
+
+HttpResponse method_not_allowed(const std::string& method, const std::string& path,
+                                const std::string& allowed) {
+  auto r = problem(app::Error::Kind::bad_request, "method " + method + " is not allowed on " + path);
+  auto body = nlohmann::json::parse(r.body);
+  body["status"] = 405;
+  body["title"] = "Method not allowed";
+  body["type"] = "https://waiver.dev/problems/method-not-allowed";
+  r.status = 405;
+  r.body = body.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+  r.headers.emplace_back("Allow", allowed);
+  return r;
 }
 
 }  // namespace waiver::http

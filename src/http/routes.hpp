@@ -9,6 +9,7 @@
 #include "app/services.hpp"
 #include "http/message.hpp"
 #include "http/metrics.hpp"
+#include "http/rate_limit.hpp"
 
 namespace waiver::http {
 
@@ -35,7 +36,8 @@ struct Context {
   bool secure_cookies = false;  // served over TLS (base URL https://): cookies get Secure
   OidcSettings oidc = {};
   std::shared_ptr<Metrics> metrics = std::make_shared<Metrics>();
-  int idempotency_hours = 24;  // how long an Idempotency-Key and its first answer are kept
+  int idempotency_hours = 24;               // how long an Idempotency-Key and its first answer are kept
+  std::shared_ptr<RateLimits> rate_limits;  // none: no request rate limits (unit tests)
 };
 
 inline constexpr const char* kSessionCookie = "waiver_session";

@@ -5,17 +5,32 @@
 #include <restinio/all.hpp>
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <chrono>
+#include <functional>
+#include <memory>
 
 #include <thread>
 #include "app/secrets.hpp"
+#include "http/problem.hpp"
 #include "http/static_files.hpp"
 
 namespace waiver::http {
 namespace {
 
-using traits_t = restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t>;
+// With RESTinio's connection count limiter: past max_connections, new connections wait in the
+// listen queue until others close.
+struct traits_t : restinio::traits_t<restinio::asio_timer_manager_t, restinio::null_logger_t> {
+  static constexpr bool use_connection_count_limiter = true;
+};
+
+// Requests between the start of their handling and the end of writing their answer, and whether
+// the server is stopping (answers then close their connection).
+struct InFlight {
+  std::atomic<int> count{0};
+  std::atomic<bool> draining{false};
+};
 
 const char* reason_of(int status) {
   switch (status) {
@@ -59,13 +74,38 @@ HttpRequest plain(const restinio::request_handle_t& req) {
   return r;
 }
 
+bool is_token_char(unsigned char c) {
+  return std::isalnum(c) ||
+         std::string_view("!#$%&'*+-.^_`|~").find(static_cast<char>(c)) != std::string_view::npos;
+}
+
+// What the HTTP parser lets through but RFC 9112 says to refuse: header names that are not
+// tokens ("Host : x"), and CR, LF or NUL in a value. (An obsolete line folding arrives joined
+// with spaces, as the RFC also allows; RESTinio does not pass on the HTTP version, so HTTP/0.9 and
+// HTTP/3.0 request lines are read as 1.1.) Empty when the head is sound.
+std::string malformed_head(const restinio::request_handle_t& req) {
+  const auto& h = req->header();
+  std::string reason;
+  h.for_each_field([&](const restinio::http_header_field_t& f) {
+    if (!reason.empty()) return;
+    const std::string& name = f.name();
+    if (name.empty() ||
+        !std::all_of(name.begin(), name.end(), [](unsigned char c) { return is_token_char(c); }))
+      reason = "a header name holds a character that is not allowed";
+    else if (f.value().find_first_of(std::string_view("\r\n\0", 3)) != std::string::npos)
+      reason = "the header " + name + " holds a line break or a NUL byte (obsolete line folding is refused)";
+  });
+  return reason;
+}
+
 bool has_header(const HttpResponse& res, std::string_view name) {
   return std::any_of(res.headers.begin(), res.headers.end(), [&](const auto& h) { return h.first == name; });
 }
 
 restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::path& web_root,
-                                           const restinio::request_handle_t& req) {
+                                           InFlight& in_flight, const restinio::request_handle_t& req) {
   const auto started = std::chrono::steady_clock::now();
+  in_flight.count.fetch_add(1);
   HttpRequest plain_req = plain(req);
   // A request id from the client or the load balancer is kept when it is sane; else a new one.
   std::string request_id = plain_req.header("x-request-id").value_or("");
@@ -78,7 +118,10 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
   if (plain_req.path == "/metrics") plain_req.path = "/api/v1/metrics";
   // /api goes to the route table; every other path is the web interface's (static files).
   const bool api = is_api_path(plain_req.path);
-  HttpResponse res = api ? dispatch(ctx, plain_req) : serve_static(web_root, plain_req);
+  const std::string malformed = malformed_head(req);
+  HttpResponse res = !malformed.empty() ? problem(app::Error::Kind::bad_request, malformed)
+                     : api              ? dispatch(ctx, plain_req)
+                                        : serve_static(web_root, plain_req);
   auto out = req->create_response(restinio::http_status_line_t{
       restinio::http_status_code_t{static_cast<std::uint16_t>(res.status)}, reason_of(res.status)});
   out.append_header(restinio::http_field::content_type, res.content_type);
@@ -91,6 +134,7 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
   out.append_header("X-Request-Id", request_id);
   for (const auto& [name, value] : res.headers) out.append_header(name, value);
   out.set_body(std::move(res.body));
+  if (in_flight.draining.load()) out.connection_close();
   const auto micros =
       std::chrono::duration_cast<std::chrono::microseconds>(std::chrono::steady_clock::now() - started)
           .count();
@@ -100,18 +144,20 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
       "event=request request_id={} method={} route={} path=\"{}\" status={} duration_ms={:.3f} remote={}",
       request_id, plain_req.method, route, plain_req.path, res.status, static_cast<double>(micros) / 1000.0,
       plain_req.remote_address);
-  return out.done();
+  // RESTinio calls this once the answer is written, or with an error when it never will be.
+  return out.done([&in_flight](const asio::error_code&) { in_flight.count.fetch_sub(1); });
 }
 
 }  // namespace
 
 void serve(Context& ctx, const ServerOptions& options) {
   asio::io_context io;
+  InFlight in_flight;
   auto server = restinio::http_server_t<traits_t>(restinio::external_io_context(io), [&](auto& settings) {
     settings.port(options.port)
         .address(options.host)
-        .request_handler([&ctx, &options](const restinio::request_handle_t& req) {
-          return handle(ctx, options.web_root, req);
+        .request_handler([&ctx, &options, &in_flight](const restinio::request_handle_t& req) {
+          return handle(ctx, options.web_root, in_flight, req);
         })
         .incoming_http_msg_limits(
             restinio::incoming_http_msg_limits_t{}
@@ -120,15 +166,45 @@ void serve(Context& ctx, const ServerOptions& options) {
                 .max_field_value_size(16 * 1024)
                 .max_field_count(100)
                 .max_body_size(std::max<std::size_t>(ctx.limits.max_body * 16, 16u << 20)))
-        .read_next_http_message_timelimit(std::chrono::seconds(30))
-        .write_http_response_timelimit(std::chrono::seconds(30))
-        .handle_request_timeout(std::chrono::seconds(60));
+        .max_parallel_connections(std::max<std::size_t>(options.max_connections, 1))
+        // From the first byte of a request to its last (RESTinio does not restart it per byte):
+        // a client sending its headers slowly is cut off, whatever its pace.
+        .read_next_http_message_timelimit(options.read_timeout)
+        .write_http_response_timelimit(options.write_timeout)
+        .handle_request_timeout(options.handler_timeout);
   });
+  // SIGTERM/SIGINT: stop accepting, then wait until no request has been in flight for a moment
+  // (requests already read from open connections get handled and answered), at most
+  // shutdown_grace; then stop, dropping idle keep-alive connections.
   asio::signal_set signals(io, SIGINT, SIGTERM);
+  asio::steady_timer drain_timer(io);
+  const auto drain_deadline = std::make_shared<std::chrono::steady_clock::time_point>();
+  const auto quiet_ticks = std::make_shared<int>(0);
+  std::function<void()> check_drained = [&] {
+    drain_timer.expires_after(std::chrono::milliseconds(50));
+    drain_timer.async_wait([&](const asio::error_code& ec) {
+      if (ec) return;
+      *quiet_ticks = in_flight.count.load() == 0 ? *quiet_ticks + 1 : 0;
+      const bool late = std::chrono::steady_clock::now() >= *drain_deadline;
+      if (*quiet_ticks >= 4 || late) {
+        if (late && in_flight.count.load() > 0)
+          spdlog::warn("event=stopped reason=\"shutdown_grace_seconds passed\" in_flight={}",
+                       in_flight.count.load());
+        else
+          spdlog::info("event=stopped reason=\"no request in flight\"");
+        io.stop();
+        return;
+      }
+      check_drained();
+    });
+  };
   signals.async_wait([&](const asio::error_code& ec, int) {
     if (ec) return;
-    spdlog::info("event=stopping reason=\"finishing the requests in flight\"");
-    server.close_async([&] { io.stop(); }, [](std::exception_ptr) {});
+    spdlog::info("event=stopping reason=\"finishing the requests in flight\" in_flight={}",
+                 in_flight.count.load());
+    in_flight.draining.store(true);
+    *drain_deadline = std::chrono::steady_clock::now() + options.shutdown_grace;
+    server.close_async([&] { check_drained(); }, [&](std::exception_ptr) { io.stop(); });
   });
   std::exception_ptr failure;
   server.open_async([] {},

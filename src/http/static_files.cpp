@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "app/percent_encoding.hpp"
+#include "http/problem.hpp"
 
 #ifndef WAIVER_SOURCE_WEB_ROOT
 #define WAIVER_SOURCE_WEB_ROOT ""
@@ -24,17 +25,14 @@ namespace fs = std::filesystem;
 constexpr const char* kImmutable = "public, max-age=31536000, immutable";
 constexpr const char* kRevalidate = "no-cache";
 
-HttpResponse plain(int status, std::string text) {
-  HttpResponse r;
-  r.status = status;
-  r.content_type = "text/plain; charset=utf-8";
-  r.body = std::move(text);
+// Errors are problem+json, as the API's, with the page's security policy.
+HttpResponse with_page_headers(HttpResponse r) {
   r.headers.emplace_back("Cache-Control", "no-store");
   r.headers.emplace_back("Content-Security-Policy", kWebContentSecurityPolicy);
   return r;
 }
 
-HttpResponse not_found() { return plain(404, "Not found\n"); }
+HttpResponse not_found() { return with_page_headers(problem(app::Error::Kind::not_found, "no such file")); }
 
 // The decoded, checked segments of a URL path; nothing when a segment is unsafe to map to a file.
 std::optional<std::vector<std::string>> safe_segments(std::string_view path) {
@@ -139,16 +137,15 @@ std::string content_type_for(std::string_view name) {
 HttpResponse serve_static(const fs::path& root, const HttpRequest& req) {
   try {
     if (req.method != "GET" && req.method != "HEAD") {
-      auto r = plain(405, "Method not allowed\n");
-      r.headers.emplace_back("Allow", "GET, HEAD");
-      return r;
+      return with_page_headers(method_not_allowed(req.method, req.path, "GET, HEAD"));
     }
     const fs::path index = root / "index.html";
     std::error_code ec;
     if (root.empty() || !fs::is_regular_file(index, ec))
-      return plain(404,
-                   "The web interface is not built. Run `make web`, or set web_root (WAIVER_WEB_ROOT) to "
-                   "the folder that holds its index.html. The API is under /api/v1.\n");
+      return with_page_headers(
+          problem(app::Error::Kind::not_found,
+                  "The web interface is not built. Run `make web`, or set web_root (WAIVER_WEB_ROOT) to "
+                  "the folder that holds its index.html. The API is under /api/v1."));
     const auto segments = safe_segments(req.path);
     if (!segments) return not_found();
     fs::path file = root;
@@ -162,7 +159,7 @@ HttpResponse serve_static(const fs::path& root, const HttpRequest& req) {
       return file_response(index, req, kRevalidate);
     return not_found();
   } catch (...) {
-    return plain(500, "The file could not be read\n");
+    return with_page_headers(problem(app::Error::Kind::unavailable, "the file could not be read"));
   }
 }
 

@@ -135,12 +135,15 @@ TEST_F(StaticFiles, HeadHasNoBodyAndOtherMethodsAre405) {
   auto refused = serve_static(root, post);
   EXPECT_EQ(refused.status, 405);
   EXPECT_EQ(header(refused, "Allow"), "GET, HEAD");
+  EXPECT_EQ(refused.content_type, "application/problem+json");
+  EXPECT_NE(refused.body.find("\"status\":405"), std::string::npos);
 }
 
 TEST_F(StaticFiles, WithoutABuiltInterfaceTheAnswerSaysHowToBuildIt) {
   auto r = serve_static(dir.file("nothing-here"), get("/"));
   EXPECT_EQ(r.status, 404);
   EXPECT_NE(r.body.find("make web"), std::string::npos);
+  EXPECT_EQ(r.content_type, "application/problem+json");
   EXPECT_EQ(serve_static(fs::path(), get("/")).status, 404);
 }
 

@@ -476,6 +476,27 @@ export class Waiver {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
+  /** The server's process id (0 when it is not running). */
+  pid(): number {
+    return this.child?.pid ?? 0;
+  }
+
+  /** Sends SIGTERM and waits for the server to exit: its exit code, or the signal that ended it. */
+  async terminate(timeoutMs = 60_000): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null)
+      throw new Error('terminate(): the server is not running');
+    const gone = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) =>
+      child.once('exit', (code, signal) => r({ code, signal })),
+    );
+    child.kill('SIGTERM');
+    const t = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const result = await gone;
+    clearTimeout(t);
+    this.child = null;
+    return result;
+  }
+
   async stop(): Promise<void> {
     for (const c of this.contexts) await c.dispose().catch(() => undefined);
     this.contexts = [];
