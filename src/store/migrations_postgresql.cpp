@@ -267,7 +267,8 @@ constexpr std::array kMigrations{
     Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
     Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
-    Migration{7, "indexes: who may see a request, by request; the register by status and policy", kAccessByRequest},
+    Migration{7, "indexes: who may see a request, by request; the register by status and policy",
+              kAccessByRequest},
     Migration{8, "a trigram index for text search in the register", kSearch},
 };
 

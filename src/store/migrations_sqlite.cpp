@@ -251,8 +251,9 @@ CREATE INDEX exceptions_status_policy ON exceptions(status, policy_id, id)
 // where the text begins at a word, then checks the text on those only, instead of LIKE '%q%' over
 // every request. Prefixes of 2 to 6 characters have their own index entries, so that a prefix is
 // read newest first and stops at the page, instead of merging every word it begins (a search
-// truncates its last word to 6 characters; the literal check does the rest). External content: the text stays in `exceptions`; triggers keep the index in
-// step (trigger bodies on one line: the migration is split at ";\n").
+// truncates its last word to 6 characters; the literal check does the rest). External content: the text stays
+// in `exceptions`; triggers keep the index in step (trigger bodies on one line: the migration is split at
+// ";\n").
 constexpr std::string_view kSearch = R"sql(
 CREATE VIRTUAL TABLE exceptions_search USING fts5(ref, title, requirement, description, content='exceptions', content_rowid='id', tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6');
 CREATE TRIGGER exceptions_search_insert AFTER INSERT ON exceptions BEGIN INSERT INTO exceptions_search (rowid, ref, title, requirement, description) VALUES (new.id, new.ref, new.title, new.requirement, new.description); END;
@@ -268,7 +269,8 @@ constexpr std::array kMigrations{
     Migration{4, "signed checkpoints of the audit chain", kAuditCheckpoints},
     Migration{5, "indexes for sorting the register", kRegisterSort},
     Migration{6, "idempotency keys of POST requests", kIdempotencyKeys},
-    Migration{7, "indexes: who may see a request, by request; the register by status and policy", kAccessByRequest},
+    Migration{7, "indexes: who may see a request, by request; the register by status and policy",
+              kAccessByRequest},
     Migration{8, "a full-text index for text search in the register", kSearch},
 };
 
