@@ -46,7 +46,7 @@ run: build
 
 test: build
 	@scripts/install-deps.sh --with-node --with-browser
-	@$(MAKE) --no-print-directory unit-test api-test browser-test $(PG_TESTS) fuzz-test format-check
+	@$(MAKE) --no-print-directory unit-test api-test browser-test $(PG_TESTS) fuzz-test test-sanitize format-check
 
 web: web/dist/index.html
 
@@ -106,11 +106,16 @@ api-test-postgresql: api-deps
 # and the SQLite black-box suite against its binary. Any finding aborts the process (UBSan does
 # not recover), which fails the test that caused it; leaks are reported when a process exits.
 ASAN_BUILD ?= build-asan
-SANITIZE_FLAGS := -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+# -fno-sanitize=vptr: UBSan's dynamic type check needs the typeinfo of SOCI's internal classes,
+# which Debian's libsoci does not export (the link fails without it).
+SANITIZE_FLAGS := -fsanitize=address,undefined -fno-sanitize=vptr -fno-omit-frame-pointer -fno-sanitize-recover=undefined
 SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_checks=1:detect_stack_use_after_return=1 \
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+# Built with clang (as the fuzz targets): GCC 12 with -fsanitize=undefined compiled about one
+# object a minute here, clang several times faster.
 test-sanitize: deps api-deps
-	@cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	@scripts/install-deps.sh --with-fuzz
+	@CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_FLAGS)" >/dev/null
 	@cmake --build $(ASAN_BUILD) -j1

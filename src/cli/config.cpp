@@ -60,7 +60,10 @@ Config load_config(const std::optional<std::string>& path) {
     if (!j.is_null() && !j.is_object())
       throw std::runtime_error(file + ": the configuration must be a mapping");
     if (j.is_object())
-      for (const auto& [key, v] : j.items()) {
+      for (const auto& item : j.items()) {
+        // Not a structured binding: clang 14 (the sanitizer and fuzz builds) cannot capture one.
+        const std::string& key = item.key();
+        const auto& v = item.value();
         auto str = [&] { return v.is_string() ? v.get<std::string>() : v.dump(); };
         if (key == "db")
           c.db = str();

@@ -27,6 +27,13 @@ struct traits_t : restinio::traits_t<restinio::asio_timer_manager_t, restinio::n
 
 // Requests between the start of their handling and the end of writing their answer, and whether
 // the server is stopping (answers then close their connection).
+// An io_context whose pending handlers can be destroyed while the server still exists: a
+// connection dropped at the end gives its slot back to the acceptor's connection counter, so the
+// acceptor must outlive it (ASan caught a use after free when the io_context went last).
+struct IoContext : asio::io_context {
+  void destroy_pending_handlers() { shutdown(); }
+};
+
 struct InFlight {
   std::atomic<int> count{0};
   std::atomic<bool> draining{false};
@@ -151,7 +158,7 @@ restinio::request_handling_status_t handle(Context& ctx, const std::filesystem::
 }  // namespace
 
 void serve(Context& ctx, const ServerOptions& options) {
-  asio::io_context io;
+  IoContext io;
   InFlight in_flight;
   auto server = restinio::http_server_t<traits_t>(restinio::external_io_context(io), [&](auto& settings) {
     settings.port(options.port)
@@ -216,6 +223,7 @@ void serve(Context& ctx, const ServerOptions& options) {
   for (std::size_t i = 1; i < options.threads; ++i) threads.emplace_back([&] { io.run(); });
   io.run();
   for (auto& t : threads) t.join();
+  io.destroy_pending_handlers();
   if (failure) std::rethrow_exception(failure);
 }
 
