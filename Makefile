@@ -118,7 +118,7 @@ test-sanitize: deps api-deps
 	@CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_FLAGS)" >/dev/null
-	@cmake --build $(ASAN_BUILD) -j1
+	@cmake --build $(ASAN_BUILD) -j2
 	@$(SANITIZE_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2 -LE postgresql
 	@cd tests/api && $(SANITIZE_ENV) WAIVER_BIN=$(abspath $(ASAN_BUILD))/waiver npx playwright test
 
@@ -137,7 +137,7 @@ fuzz-build:
 	@CXX=clang++ cmake -S . -B $(FUZZ_BUILD) -G Ninja -DWAIVER_FUZZ=ON -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(FUZZ_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=address,undefined" >/dev/null
-	@cmake --build $(FUZZ_BUILD) -j1 --target $(FUZZ_TARGETS:%=%_fuzz)
+	@cmake --build $(FUZZ_BUILD) -j2 --target $(FUZZ_TARGETS:%=%_fuzz)
 
 define run_fuzzers
 	@for t in $(FUZZ_TARGETS); do \
