@@ -520,6 +520,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     struct Counter {
       long long year = 0, seq = 0;
     };
+    const long long year = domain::year_of(domain::date_of(r.created_at));
     long long seq = 0;
     cache_.with<Counter>(
         sql_,
@@ -527,12 +528,12 @@ class SqlUnitOfWork final : public app::UnitOfWork {
         "ON CONFLICT (year) DO UPDATE SET last = ref_counters.last + 1 RETURNING last",
         [](auto& prep, Counter& v) { prep, soci::use(v.year, "y"), soci::into(v.seq); },
         [&](Counter& v, soci::statement& st) {
-          v.year = domain::year_of(domain::date_of(r.created_at));
+          v.year = year;
           execute_one(st);
           seq = v.seq;
         });
     char ref[32];
-    std::snprintf(ref, sizeof ref, "EXC-%04lld-%04lld", domain::year_of(domain::date_of(r.created_at)), seq);
+    std::snprintf(ref, sizeof ref, "EXC-%04lld-%04lld", year, seq);
     r.ref = ref;
     struct Insert {
       ExceptionRow row;

@@ -99,7 +99,6 @@ class StatementCache {
     commands_.clear();
     typed_.clear();
   }
-  std::size_t size() const { return entries_.size(); }
 
  private:
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> entries_;

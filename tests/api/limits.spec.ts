@@ -3,26 +3,12 @@
 // seconds left in the window), the connection limit, the read timeout against slow clients
 // (slowloris), and SIGTERM finishing the requests in flight.
 import { test, expect } from '@playwright/test';
-import { Waiver, who } from './helpers/server.js';
+import { ORG_YAML, Waiver, useWaiver, who } from './helpers/server.js';
 import { expectOk, expectProblem, requestBody } from './helpers/flow.js';
 import { KeptAlive, idleConnection, rawExchange, rawRequest } from './helpers/raw.js';
 import { connect } from 'node:net';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-/** A server of this describe block's own, with these settings in its environment. */
-function useServer(env: Record<string, string>): Waiver {
-  const w = new Waiver();
-  w.serveEnv = env;
-  test.beforeAll(async () => {
-    test.setTimeout(90_000);
-    await w.start();
-  });
-  test.afterAll(async () => {
-    await w.stop();
-  });
-  return w;
-}
 
 async function health(w: Waiver): Promise<number> {
   return (await fetch(`${w.base}/api/v1/health`)).status;
@@ -31,7 +17,7 @@ async function health(w: Waiver): Promise<number> {
 test.describe('rate limit per token', () => {
   const WINDOW = 8;
   const LIMIT = 10;
-  const w = useServer({
+  const w = useWaiver(ORG_YAML, {
     WAIVER_RATE_LIMIT_PER_TOKEN: String(LIMIT),
     WAIVER_RATE_LIMIT_WINDOW_SECONDS: String(WINDOW),
     WAIVER_RATE_LIMIT_PER_ADDRESS: '0',
@@ -82,7 +68,7 @@ test.describe('rate limit per token', () => {
 
 test.describe('rate limit per address', () => {
   const LIMIT = 15;
-  const w = useServer({
+  const w = useWaiver(ORG_YAML, {
     WAIVER_RATE_LIMIT_PER_ADDRESS: String(LIMIT),
     WAIVER_RATE_LIMIT_WINDOW_SECONDS: '30',
     WAIVER_RATE_LIMIT_PER_TOKEN: '0',
@@ -114,7 +100,7 @@ test.describe('rate limit per address', () => {
 
 test.describe('connection limit', () => {
   const MAX = 3;
-  const w = useServer({ WAIVER_MAX_CONNECTIONS: String(MAX), WAIVER_READ_TIMEOUT_SECONDS: '60' });
+  const w = useWaiver(ORG_YAML, { WAIVER_MAX_CONNECTIONS: String(MAX), WAIVER_READ_TIMEOUT_SECONDS: '60' });
 
   test(`past ${MAX} open connections a new one waits until one closes, then is served`, async () => {
     const idle = await Promise.all(Array.from({ length: MAX }, () => idleConnection(w.port)));
@@ -130,7 +116,7 @@ test.describe('connection limit', () => {
 });
 
 test.describe('slow clients (slowloris)', () => {
-  const w = useServer({ WAIVER_READ_TIMEOUT_SECONDS: '2' });
+  const w = useWaiver(ORG_YAML, { WAIVER_READ_TIMEOUT_SECONDS: '2' });
 
   test('a client sending its headers byte by byte is cut off after the read timeout, and others are served meanwhile', async () => {
     const head = Buffer.from(`GET /api/v1/health HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ${'s'.repeat(80)}\r\n`);
@@ -173,7 +159,7 @@ test.describe('slow clients (slowloris)', () => {
 });
 
 test.describe('SIGTERM', () => {
-  const w = useServer({});
+  const w = useWaiver(ORG_YAML, {});
 
   test('a large export being written when SIGTERM comes is written to its end, and the process exits 0', async () => {
     // About 9 MB of CSV: 10 requests, each with 45 controls of 20000 characters.

@@ -550,8 +550,9 @@ export class Waiver {
  * Registers beforeAll/afterAll in the calling spec file: one fresh server and database for the
  * file (Playwright starts a new one should a failed test restart the worker).
  */
-export function useWaiver(orgYaml: string = ORG_YAML): Waiver {
+export function useWaiver(orgYaml: string = ORG_YAML, serveEnv: Record<string, string> = {}): Waiver {
   const w = new Waiver(orgYaml);
+  w.serveEnv = serveEnv;
   test.beforeAll(async () => {
     test.setTimeout(90_000);
     await w.start();
