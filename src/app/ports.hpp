@@ -255,6 +255,10 @@ class UnitOfWork {
   virtual std::optional<ExceptionRequest> find_by_ref(const std::string& ref) = 0;
   // Assigns id and ref (EXC-YYYY-NNNN, the year of `created_at`).
   virtual void insert(ExceptionRequest& r) = 0;
+  // Many inserts follow (an import): the store may defer their secondary indexing (the text
+  // search) to commit(), where it is done in one pass. Reads in this unit of work may then not
+  // find the new requests by text.
+  virtual void expect_many_inserts() {}
   // Writes `r` if the stored version is `r.version - 1`; false when someone else changed it.
   virtual bool update(const ExceptionRequest& r) = 0;
   virtual void add_note(Id request, const std::string& kind, const domain::Note& note) = 0;

@@ -116,6 +116,7 @@ Outcome<void> RequestImport::header(const std::vector<std::string>& columns) {
     return fail(Error{Error::Kind::invalid, "the header is invalid", errors});
   }
   st_->uow = st_->s.store.begin_write();
+  if (!st_->dry_run) st_->uow->expect_many_inserts();
   return {};
 }
 

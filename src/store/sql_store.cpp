@@ -135,8 +135,37 @@ class SqlUnitOfWork final : public app::UnitOfWork {
       }
       c->claimed = true;
     }
+    if (deferred_search_) index_deferred_search();
     cache_.exec(sql_, "COMMIT");
     done_ = true;
+  }
+
+  // SQLite's FTS5 index flushes its pending terms at every statement of the transaction once a
+  // row was added to it, so an import of N rows wrote N small segments and merged them (half of
+  // an import's time). Its insert trigger is dropped for the transaction and the new rows are
+  // indexed in one statement before COMMIT; the trigger is created again from its own text.
+  // DDL is transactional in SQLite: a rollback restores the trigger too.
+  void expect_many_inserts() override {
+    if (d_.postgresql || deferred_search_ || !writer_.owns_lock()) return;
+    std::string trigger;
+    soci::indicator ind = soci::i_null;
+    sql_ << "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'exceptions_search_insert'",
+        soci::into(trigger, ind);
+    if (!sql_.got_data() || ind == soci::i_null) return;
+    long long max_id = 0;
+    soci::indicator max_ind = soci::i_null;
+    sql_ << "SELECT MAX(id) FROM exceptions", soci::into(max_id, max_ind);
+    sql_ << "DROP TRIGGER exceptions_search_insert";
+    deferred_search_ = DeferredSearch{trigger, max_ind == soci::i_null ? 0 : max_id};
+  }
+
+  void index_deferred_search() {
+    const long long after = deferred_search_->after_id;
+    sql_ << "INSERT INTO exceptions_search (rowid, ref, title, requirement, description) "
+            "SELECT id, ref, title, requirement, description FROM exceptions WHERE id > :after",
+        soci::use(after, "after");
+    sql_ << deferred_search_->trigger_sql;
+    deferred_search_.reset();
   }
 
   std::optional<domain::User> user(const std::string& email) override {
@@ -834,6 +863,11 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   std::atomic<std::size_t>* in_use_ = nullptr;
   bool done_ = false;
   bool appended_ = false;  // wrote audit events: the unit of work of a change
+  struct DeferredSearch {
+    std::string trigger_sql;
+    long long after_id = 0;  // rows above it are not in the search index yet
+  };
+  std::optional<DeferredSearch> deferred_search_;
 };
 
 // Before SQLite's first connection: no allocation statistics (each malloc took a global mutex),

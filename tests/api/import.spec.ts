@@ -47,6 +47,10 @@ test('a valid file imports every row with its status, and each import is an audi
   expect(events[0].data).toMatchObject({ source: file, row: 2, source_ref: 'GRC-101' });
   expect(events[0].actor).toMatch(/^cli:/);
   expect(items).toBeDefined();
+  // Imported requests are in the text search (the import indexes them in one pass at commit).
+  const found = expectOk(await auditor.get('/exceptions?q=tunnel&limit=50')).items;
+  expect(found.map((x: any) => x.id)).toEqual([vpn.id]);
+  expect(expectOk(await auditor.get('/exceptions?q=laptop&limit=50')).items.map((x: any) => x.id)).toEqual([laptop.id]);
   const v = await w.auditVerify();
   expect(v.code, v.stderr).toBe(0);
 });
