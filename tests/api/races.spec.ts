@@ -14,7 +14,8 @@
 // two slots at once; the owner's approve, reject and request changes; submit against withdraw, and
 // withdraw against the department's decision; appeal, legal opinion, the CEO's and the CFO's
 // dispositions; one If-Match on PATCHes, actions and a decision; PATCHes without one; extensions
-// of one active request; close against revoke.
+// of one active request; close against revoke. Last, a regression found here: extensions raced
+// on two instances of one database.
 import { test, expect } from '@playwright/test';
 import { useWaiver, who, ORG_YAML, ENGINE } from './helpers/server.js';
 import type { Api, ApiResult, UserName } from './helpers/server.js';
@@ -22,6 +23,7 @@ import {
   COMPLIANCE_APPROVAL, addDays, approveReviewSlots, createActive, createDenied, createDraft, createInPolicyReview,
   createSubmitted, events, getReq, ownerApproval, slotOf,
 } from './helpers/flow.js';
+import { startSecondServer } from './helpers/session.js';
 
 // Four more security compliance officers: with sec and sec2, six people eligible for the
 // compliance slot and, on crypto-standard requests, for the `security` slot too.
@@ -556,4 +558,43 @@ test('an active request: 32 extension requests at once make one draft; closes an
     expect(win.r.body.status).toBe(win.what === 'close' ? 'closed' : 'revoked');
     await expectTrail(a.id, from, v0, hits);
   });
+});
+
+// Regression: on PostgreSQL, two instances each made an extension of the same parent at the same
+// moment (two in progress, where the rules allow one): extending changes no row of the parent, so
+// no versioned update caught the second. The parent is now locked before its extensions are read.
+// (On SQLite the instances write one at a time, so this passed there before the fix too.)
+test('two instances: 24 extension requests at once, alternating between them, make one draft', async () => {
+  const second = await startSecondServer(w);
+  try {
+    const token = w.tokens.get('ana')!;
+    for (let round = 0; round < 4; round++) {
+      const parent = await createActive(w, { title: `Extension race on two instances ${round}` });
+      const rs = await Promise.all(
+        range(24).map(async (k) => {
+          const r = await fetch(`${[w.base, second.base][k % 2]}/api/v1/exceptions/${parent.id}/extensions`, {
+            method: 'POST',
+            headers: { Authorization: `Bearer ${token}`, 'Content-Type': 'application/json', Accept: 'application/json' },
+            body: JSON.stringify({ end_on: addDays(parent.decision_end_on, 10 + k), justification: `call ${k}` }),
+          });
+          return { status: r.status, type: r.headers.get('content-type') ?? '', body: await r.json().catch(() => undefined) };
+        }),
+      );
+      const created = rs.filter((r) => r.status === 201);
+      expect(created.length, `round ${round}: extensions created: ${JSON.stringify(rs.map((r) => r.status))}`).toBe(1);
+      for (const r of rs.filter((x) => x.status !== 201)) {
+        expect(r.status, JSON.stringify(r.body)).toBe(409);
+        expect(r.type).toContain('application/problem+json');
+      }
+      const children = await w.sql(`SELECT id FROM exceptions WHERE parent_id = ${parent.id}`);
+      expect(children.map((x) => Number(x[0])), `round ${round}: requests made from the parent`).toEqual([created[0].body.id]);
+      const extend = (await events(await w.as('auditor'), parent.id)).filter((e) => e.action === 'extend');
+      expect(extend.map((e) => e.data.extension)).toEqual([created[0].body.ref]);
+    }
+    const v = await w.auditVerify();
+    expect(v.code, `waiver audit verify: ${v.stderr}${v.stdout}`).toBe(0);
+    expect(second.alive(), `the second instance died:\n${second.log()}`).toBe(true);
+  } finally {
+    await second.stop();
+  }
 });
