@@ -261,6 +261,10 @@ class UnitOfWork {
   virtual void expect_many_inserts() {}
   // Writes `r` if the stored version is `r.version - 1`; false when someone else changed it.
   virtual bool update(const ExceptionRequest& r) = 0;
+  // Makes other writers that lock the same request (on any instance) wait until this unit of work
+  // ends: a check of what is stored that no versioned update covers must lock first, then read.
+  // PostgreSQL locks the row; SQLite has one writer at a time already.
+  virtual void lock(Id id) = 0;
   virtual void add_note(Id request, const std::string& kind, const domain::Note& note) = 0;
   virtual std::vector<domain::Note> notes(Id request, const std::string& kind) = 0;
   virtual std::vector<ExceptionRequest> list(const ListFilter& filter, const domain::Actor& reader) = 0;

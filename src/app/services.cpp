@@ -538,6 +538,11 @@ Outcome<RequestView> request_extension(Services& s, const Actor& a, const Action
   auto uow = s.store.begin_write();
   auto parent = load_visible(*uow, a, in.id);
   if (!parent) return fail(parent.error());
+  // The parent does not change, so no versioned update stops a second extension made at the same
+  // moment on another instance: lock the parent, then read it (and its extensions) again.
+  uow->lock(parent->id);
+  parent = load_visible(*uow, a, in.id);
+  if (!parent) return fail(parent.error());
   if (in.if_match && *in.if_match != parent->version)
     return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
   const Instant now = s.clock.now();

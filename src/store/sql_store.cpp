@@ -606,6 +606,11 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return true;
   }
 
+  void lock(app::Id id) override {
+    cached(std::string("SELECT id FROM exceptions WHERE id = :id") + d_.lock_row, {std::to_string(id)},
+           [](const soci::row&) {});
+  }
+
   void add_note(app::Id request, const std::string& kind, const domain::Note& note) override {
     const long long id = request;
     const std::string at = format_instant(note.at);
