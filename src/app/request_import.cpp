@@ -5,6 +5,7 @@
 #include <set>
 
 #include "app/request_json.hpp"
+#include "app/request_text.hpp"
 #include "domain/validation.hpp"
 
 namespace waiver::app {
@@ -235,7 +236,7 @@ void RequestImport::row(const std::vector<std::string>& cells) {
   e.entity_type = "exception";
   e.entity_id = std::to_string(r.id);
   e.ref = r.ref;
-  e.after = to_json(r).dump();
+  append_json(e.after, r);
   json data{{"source", st.source}, {"row", line}};
   if (cell.contains("source_ref")) data["source_ref"] = cell["source_ref"];
   e.data = data.dump();

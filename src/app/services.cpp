@@ -7,6 +7,7 @@
 
 #include "app/organisation_json.hpp"
 #include "app/request_json.hpp"
+#include "app/request_text.hpp"
 #include "app/secrets.hpp"
 #include "domain/approvals.hpp"
 #include "domain/matrix.hpp"
@@ -72,7 +73,11 @@ AuditRecord record_for(const ExceptionRequest& r, const std::string& actor, cons
   return e;
 }
 
-std::string snapshot(const ExceptionRequest& r) { return to_json(r).dump(); }
+std::string snapshot(const ExceptionRequest& r) {
+  std::string out;
+  append_json(out, r);
+  return out;
+}
 
 // Writes a changed request with its audit event; false when another writer got there first.
 Outcome<void> save(Services& s, UnitOfWork& uow, ExceptionRequest& r, const ExceptionRequest& before,
@@ -539,7 +544,8 @@ Outcome<RequestView> request_extension(Services& s, const Actor& a, const Action
   auto parent = load_visible(*uow, a, in.id);
   if (!parent) return fail(parent.error());
   // The parent does not change, so no versioned update stops a second extension made at the same
-  // moment on another instance: lock the parent, then read it (and its extensions) again.
+  // moment on another instance: lock the parent, then read it (and its extensions) again. The id
+  // may be a reference (EXC-…), so the first read finds the row to lock.
   uow->lock(parent->id);
   parent = load_visible(*uow, a, in.id);
   if (!parent) return fail(parent.error());

@@ -5,6 +5,7 @@
 #include <cctype>
 
 #include "app/json_input.hpp"
+#include "app/request_text.hpp"
 
 namespace waiver::http {
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
@@ -77,7 +78,9 @@ HttpResponse json_response(int status, const json& body) {
 }
 
 HttpResponse view_response(int status, const app::RequestView& view) {
-  auto r = json_response(status, app::to_json(view));
+  HttpResponse r;
+  r.status = status;
+  app::append_json(r.body, view);
   r.headers.emplace_back("ETag", "\"" + std::to_string(view.request.version) + "\"");
   if (status == 201)
     r.headers.emplace_back("Location", "/api/v1/exceptions/" + std::to_string(view.request.id));

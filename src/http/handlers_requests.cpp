@@ -3,6 +3,7 @@
 
 #include <cctype>
 
+#include "app/request_text.hpp"
 #include "http/csv.hpp"
 #include "http/handler_support.hpp"
 #include "http/xlsx.hpp"
@@ -170,13 +171,24 @@ HttpResponse list_exceptions(Context& ctx, const HttpRequest& req) {
   if (!filter) return problem(filter.error());
   auto page = app::list_requests(ctx.services, *actor, *filter);
   if (!page) return problem(page.error());
-  json items = json::array();
-  for (const auto& v : page->items) items.push_back(app::to_json(v));
-  json next = nullptr;
-  if (page->next_before)
-    next = filter->sort.empty() ? std::to_string(*page->next_before)
-                                : sorted_cursor(*filter, page->next_key.value_or(""), *page->next_before);
-  return json_response(200, {{"items", items}, {"next_cursor", next}});
+  // Written as text, item by item (request_text.hpp): a page of 50 as a json tree spent most of
+  // its time building and freeing the tree.
+  HttpResponse r;
+  r.body.reserve(page->items.size() * 2048 + 64);
+  r.body += "{\"items\":[";
+  for (std::size_t i = 0; i < page->items.size(); ++i) {
+    if (i) r.body += ',';
+    app::append_json(r.body, page->items[i]);
+  }
+  r.body += "],\"next_cursor\":";
+  if (!page->next_before)
+    r.body += "null";
+  else
+    app::append_json_string(r.body, filter->sort.empty() ? std::to_string(*page->next_before)
+                                                         : sorted_cursor(*filter, page->next_key.value_or(""),
+                                                                         *page->next_before));
+  r.body += '}';
+  return r;
 }
 
 HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {

@@ -83,7 +83,9 @@ std::optional<E> enum_at(const soci::row& r, const std::string& name) {
 }
 json json_at(const soci::row& r, const std::string& name) {
   auto t = opt_text_at(r, name);
-  return t && !t->empty() ? json::parse(*t) : json();
+  // Most rows have no appeal, invitations or frameworks: no parser for those.
+  if (!t || t->empty() || *t == "[]" || *t == "{}" || *t == "null") return json();
+  return json::parse(*t);
 }
 
 }  // namespace

@@ -633,13 +633,12 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   std::vector<domain::ExceptionRequest> list(const app::ListFilter& f, const domain::Actor& reader) override {
+    // Prepared once per connection and filter shape: its values are parameters, in order of
+    // appearance (list_query binds the texts first, then the numbers).
     ListQuery q = list_query(f, reader, d_);
-    auto prep = (sql_.prepare << q.sql);
-    for (std::size_t i = 0; i < q.values.size(); ++i) prep, soci::use(q.values[i], q.names[i]);
-    for (std::size_t i = 0; i < q.numbers.size(); ++i) prep, soci::use(q.numbers[i], q.number_names[i]);
-    soci::rowset<soci::row> rs(prep);
     std::vector<domain::ExceptionRequest> out;
-    for (const auto& r : rs) out.push_back(request_from_row(r));
+    cache_.run(sql_, q.sql, q.values, q.numbers,
+               [&](const soci::row& r) { out.push_back(request_from_row(r)); });
     return out;
   }
 

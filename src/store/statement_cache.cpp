@@ -2,9 +2,11 @@
 
 namespace waiver::store {
 
-CachedStatement::CachedStatement(soci::session& sql, const std::string& text, std::size_t parameters)
-    : params_(parameters), statement_(sql) {
+CachedStatement::CachedStatement(soci::session& sql, const std::string& text, std::size_t parameters,
+                                 std::size_t numbers)
+    : params_(parameters), numbers_(numbers), statement_(sql) {
   for (auto& p : params_) statement_.exchange(soci::use(p));
+  for (auto& n : numbers_) statement_.exchange(soci::use(n));
   statement_.exchange(soci::into(row_));
   statement_.alloc();
   statement_.prepare(text);

@@ -16,19 +16,22 @@
 
 namespace waiver::store {
 
-// One statement, prepared once. Parameters are bound in order of appearance, as text: SQLite
-// applies the column's affinity, PostgreSQL infers the type from the context.
+// One statement, prepared once. Parameters are bound in order of appearance: first `parameters`
+// as text (SQLite applies the column's affinity, PostgreSQL infers the type from the context),
+// then `numbers` as integers (LIMIT, ids compared with a virtual table's rowid).
 class CachedStatement {
  public:
-  CachedStatement(soci::session& sql, const std::string& text, std::size_t parameters);
+  CachedStatement(soci::session& sql, const std::string& text, std::size_t parameters,
+                  std::size_t numbers = 0);
   CachedStatement(const CachedStatement&) = delete;
   CachedStatement& operator=(const CachedStatement&) = delete;
 
   // Runs the statement with these values; calls `each(row)` for every row of the result, and
   // reads it to the end so that SQLite holds no statement open.
   template <typename F>
-  void run(const std::vector<std::string>& values, F&& each) {
+  void run(const std::vector<std::string>& values, const std::vector<long long>& numbers, F&& each) {
     for (std::size_t i = 0; i < params_.size() && i < values.size(); ++i) params_[i] = values[i];
+    for (std::size_t i = 0; i < numbers_.size() && i < numbers.size(); ++i) numbers_[i] = numbers[i];
     bool got = statement_.execute(true);
     while (got) {
       each(static_cast<const soci::row&>(row_));
@@ -38,6 +41,7 @@ class CachedStatement {
 
  private:
   std::vector<std::string> params_;
+  std::vector<long long> numbers_;
   soci::row row_;
   soci::statement statement_;
 };
@@ -60,11 +64,21 @@ class StatementCache {
  public:
   template <typename F>
   void run(soci::session& sql, const std::string& text, const std::vector<std::string>& values, F&& each) {
+    run(sql, text, values, {}, std::forward<F>(each));
+  }
+  // The same with integer parameters after the text ones. The register's queries differ by the
+  // filters present (not their values), so a connection keeps at most kMaxEntries of them.
+  template <typename F>
+  void run(soci::session& sql, const std::string& text, const std::vector<std::string>& values,
+           const std::vector<long long>& numbers, F&& each) {
     auto it = entries_.find(text);
-    if (it == entries_.end())
-      it = entries_.emplace(text, std::make_unique<CachedStatement>(sql, text, values.size())).first;
+    if (it == entries_.end()) {
+      if (entries_.size() >= kMaxEntries) entries_.clear();
+      it = entries_.emplace(text, std::make_unique<CachedStatement>(sql, text, values.size(), numbers.size()))
+               .first;
+    }
     try {
-      it->second->run(values, each);
+      it->second->run(values, numbers, each);
     } catch (...) {
       entries_.erase(text);
       throw;
@@ -101,6 +115,7 @@ class StatementCache {
   }
 
  private:
+  static constexpr std::size_t kMaxEntries = 256;
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> entries_;
   std::unordered_map<std::string, std::unique_ptr<soci::statement>> commands_;
   std::unordered_map<std::string, std::unique_ptr<PreparedBase>> typed_;
