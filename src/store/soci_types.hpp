@@ -44,6 +44,23 @@ inline std::optional<std::int64_t> int_at(const soci::row& r, const std::string&
   }
 }
 
+// The same by position: soci::row finds a name in a std::map on every read (twice for a text, three
+// times for an integer), which was a tenth of reading a request of 45 columns.
+inline std::optional<std::int64_t> int_at(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+  switch (r.get_properties(i).get_data_type()) {
+    case soci::dt_integer: return r.get<int>(i);
+    case soci::dt_long_long: return r.get<long long>(i);
+    case soci::dt_unsigned_long_long: return static_cast<std::int64_t>(r.get<unsigned long long>(i));
+    case soci::dt_double: return static_cast<std::int64_t>(r.get<double>(i));
+    default: return std::stoll(r.get<std::string>(i));
+  }
+}
+inline std::optional<std::string> opt_text_at(const soci::row& r, std::size_t i) {
+  if (r.get_indicator(i) == soci::i_null) return std::nullopt;
+  return r.get<std::string>(i);
+}
+
 inline std::string text_at(const soci::row& r, const std::string& name) {
   if (r.get_indicator(name) == soci::i_null) return {};
   return r.get<std::string>(name);

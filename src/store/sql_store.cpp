@@ -182,12 +182,16 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     auto u = user(email);
     if (!u) return std::nullopt;
     domain::Actor a{u->email, u->name, u->department, u->roles, {}, {}, {}};
-    auto collect = [&](const char* query, std::set<std::string>& into) {
-      cached(query, {email}, [&](const soci::row& r) { into.insert(r.get<std::string>(0)); });
-    };
-    collect("SELECT name FROM departments WHERE head_email = :email", a.heads);
-    collect("SELECT id FROM policies WHERE owner_email = :email", a.owns);
-    collect("SELECT policy_id FROM policy_maintainers WHERE email = :email", a.maintains);
+    // What the caller heads, owns and maintains, in one query (each request authenticates).
+    cached(
+        "SELECT 'h' AS k, name AS v FROM departments WHERE head_email = :e1 "
+        "UNION ALL SELECT 'o', id FROM policies WHERE owner_email = :e2 "
+        "UNION ALL SELECT 'm', policy_id FROM policy_maintainers WHERE email = :e3",
+        {email, email, email}, [&](const soci::row& r) {
+          const auto kind = r.get<std::string>(0);
+          auto& into = kind == "h" ? a.heads : kind == "o" ? a.owns : a.maintains;
+          into.insert(r.get<std::string>(1));
+        });
     return a;
   }
 
