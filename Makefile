@@ -8,7 +8,7 @@ PG_CLUSTER := $(CURDIR)/scripts/pg-cluster.sh
 # (`make test PG_TESTS=` leaves them out). Each target starts a throw-away cluster in a temp
 # folder (scripts/pg-cluster.sh: as the `postgres` user when run as root), runs, and always
 # stops it and removes the folder.
-PG_TESTS ?= unit-test-postgresql api-test-postgresql
+PG_TESTS ?= unit-test-postgresql api-test-postgresql test-sanitize-postgresql
 
 # The web interface (web/): installed with npm ci when its lock file changes, built with Vite to
 # web/dist when a source (or the OpenAPI document its types come from) changes. `waiver serve`
@@ -22,7 +22,7 @@ DEMO_PEOPLE := ana@example.com eng.head@example.com sec@example.com owner@exampl
 
 .PHONY: all deps build run test unit-test api-test api-deps format format-check tidy clean
 .PHONY: web browser-deps browser-test
-.PHONY: unit-test-postgresql api-test-postgresql bench test-sanitize fuzz fuzz-build fuzz-test sqlmap
+.PHONY: unit-test-postgresql api-test-postgresql bench test-sanitize sanitize-build test-sanitize-postgresql fuzz fuzz-build fuzz-test sqlmap
 
 all: build
 
@@ -113,14 +113,25 @@ SANITIZE_ENV := ASAN_OPTIONS=detect_leaks=1:abort_on_error=1:strict_string_check
   UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 # Built with clang (as the fuzz targets): GCC 12 with -fsanitize=undefined compiled about one
 # object a minute here, clang several times faster.
-test-sanitize: deps api-deps
+sanitize-build: deps
 	@scripts/install-deps.sh --with-fuzz
 	@CXX=clang++ cmake -S . -B $(ASAN_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -g" -DCMAKE_CXX_FLAGS="$(SANITIZE_FLAGS)" \
 	  -DCMAKE_EXE_LINKER_FLAGS="$(SANITIZE_FLAGS)" >/dev/null
 	@cmake --build $(ASAN_BUILD) -j2
+
+test-sanitize: sanitize-build api-deps
 	@$(SANITIZE_ENV) ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2 -LE postgresql
 	@cd tests/api && $(SANITIZE_ENV) WAIVER_BIN=$(abspath $(ASAN_BUILD))/waiver npx playwright test
+
+# The PostgreSQL runs under the sanitizers: the unit tests labelled `postgresql` and the whole
+# black-box suite against the sanitized binary, on a throw-away cluster (part of PG_TESTS).
+test-sanitize-postgresql: sanitize-build api-deps
+	@$(with_pg_cluster) \
+	$(SANITIZE_ENV) WAIVER_TEST_POSTGRES_URL="$$url" WAIVER_TEST_PG_DIR="$$dir" \
+	  ctest --test-dir $(ASAN_BUILD) --output-on-failure -j2 -L postgresql && \
+	cd tests/api && $(SANITIZE_ENV) WAIVER_TEST_ENGINE=postgresql WAIVER_TEST_PG_DIR="$$dir" \
+	  WAIVER_BIN=$(abspath $(ASAN_BUILD))/waiver npx playwright test
 
 # libFuzzer targets (fuzz/): built with Debian's clang in build-fuzz, the libraries they read
 # instrumented for coverage, ASan and UBSan. `make fuzz` runs each FUZZ_SECONDS (60), growing a

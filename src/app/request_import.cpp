@@ -135,6 +135,8 @@ void RequestImport::row(const std::vector<std::string>& cells) {
   for (std::size_t i = 0; i < cells.size(); ++i)
     if (auto v = trim(cells[i]); !v.empty()) cell[st.columns[i]] = v;
   const std::size_t before = report_.problems.size();
+  for (const auto& [column, text] : cell)
+    if (!is_valid_utf8(text)) refuse(column, "is not UTF-8 text (save the file as CSV UTF-8)");
 
   json content = json::object();
   for (const char* k : {"title", "policy_id", "requirement", "type", "data_classification", "description",

@@ -9,8 +9,9 @@ namespace {
 using domain::format_date;
 using domain::format_instant;
 
-// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF).
-bool valid_utf8(std::string_view s) {
+}  // namespace
+
+bool is_valid_utf8(std::string_view s) {
   std::size_t i = 0;
   const std::size_t n = s.size();
   while (i < n) {
@@ -43,6 +44,8 @@ bool valid_utf8(std::string_view s) {
   }
   return true;
 }
+
+namespace {
 
 // A small writer of one JSON value after another: the caller writes the keys in the order
 // nlohmann's std::map gives them (byte order), which request_text_test.cpp checks.
@@ -293,7 +296,7 @@ void write_request(Writer& w, const domain::ExceptionRequest& r, const RequestVi
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view s) {
-  if (!valid_utf8(s)) {  // rare: let nlohmann's replace handler write it
+  if (!is_valid_utf8(s)) {  // rare: let nlohmann's replace handler write it
     out += nlohmann::json(std::string(s)).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
     return;
   }

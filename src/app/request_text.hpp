@@ -16,6 +16,10 @@ void append_json(std::string& out, const domain::ExceptionRequest& r);
 // Appends the view as `to_json(v).dump()`: the API's request.
 void append_json(std::string& out, const RequestView& v);
 
+// True when `s` is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF):
+// the text nlohmann's JSON writer copies as it is.
+bool is_valid_utf8(std::string_view s);
+
 // Appends `s` as a JSON string; invalid UTF-8 becomes U+FFFD, as nlohmann's `replace` handler does.
 void append_json_string(std::string& out, std::string_view s);
 

@@ -6,6 +6,8 @@
 
 #include <algorithm>
 
+#include "app/request_text.hpp"
+
 namespace waiver::store {
 
 std::string sha256_hex(std::string_view data) {
@@ -34,6 +36,33 @@ std::string canonical_encoding(const app::AuditEvent& e) {
 }
 
 std::string chain_hash(const app::AuditEvent& e) { return sha256_hex(canonical_encoding(e)); }
+
+namespace {
+
+template <typename F>
+void each_text(const app::AuditRecord& r, F&& f) {
+  for (const std::string* s :
+       {&r.actor, &r.action, &r.entity_type, &r.entity_id, &r.ref, &r.before, &r.after, &r.data})
+    f(*s);
+}
+
+}  // namespace
+
+app::AuditRecord with_valid_utf8(app::AuditRecord r) {
+  for (std::string* s :
+       {&r.actor, &r.action, &r.entity_type, &r.entity_id, &r.ref, &r.before, &r.after, &r.data})
+    if (!app::is_valid_utf8(*s))
+      *s = nlohmann::json::parse(
+               nlohmann::json(*s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
+               .get<std::string>();
+  return r;
+}
+
+bool is_valid_utf8(const app::AuditEvent& e) {
+  bool ok = app::is_valid_utf8(e.prev_hash);
+  each_text(e.record, [&](const std::string& s) { ok = ok && app::is_valid_utf8(s); });
+  return ok;
+}
 
 void ChainVerifier::fail(app::Id id, std::string reason) {
   if (!result_.ok) return;
@@ -74,6 +103,8 @@ void ChainVerifier::feed(const app::AuditEvent& e) {
     fail(e.id, "expected event " + std::to_string(expected_id_) + " here: events are missing or reordered");
   else if (e.prev_hash != prev_)
     fail(e.id, "prev_hash does not match the hash of the event before");
+  else if (!is_valid_utf8(e))
+    fail(e.id, "the event holds bytes that are not UTF-8, which Waiver never stores: it was edited");
   else if (chain_hash(e) != e.hash)
     fail(e.id, "the event's content does not match its hash: it was edited");
   expected_id_ = e.id + 1;

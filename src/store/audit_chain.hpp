@@ -19,6 +19,13 @@ std::string canonical_encoding(const app::AuditEvent& e);
 
 std::string chain_hash(const app::AuditEvent& e);
 
+// The record with each text as the canonical encoding reads it: invalid UTF-8 replaced by U+FFFD.
+// Events are stored so, so that no stored event holds bytes that are not UTF-8 and the verifier can
+// refuse any that does (two texts that differ only in invalid bytes would encode, and hash, alike).
+app::AuditRecord with_valid_utf8(app::AuditRecord r);
+// True when every text of the event is valid UTF-8.
+bool is_valid_utf8(const app::AuditEvent& e);
+
 // Fed the events in id order; remembers the first that breaks the chain. Given checkpoints, it
 // also checks that the chain passes through each (its event `events` has the hash `head`): a
 // chain rewritten with every hash recomputed is self-consistent, but no longer fits them.

@@ -300,5 +300,38 @@ TEST(ChainVerifier, NamesTheFirstBadEventOnly) {
   EXPECT_EQ(r.events, 3);
 }
 
+// Two texts that differ only in invalid bytes encode alike (U+FFFD), so a byte swapped for the
+// replacement character would keep the hash: the verifier refuses any event that is not UTF-8, and
+// events are stored with invalid UTF-8 already replaced, so it never refuses one Waiver wrote.
+TEST(ChainVerifier, RefusesAnEventThatIsNotUtf8EvenWithAMatchingHash) {
+  AuditEvent e{1, record(1), kGenesisHash, {}};
+  e.record.data = "{\"note\":\"caf\xef\xbf\xbd\"}";
+  e.hash = chain_hash(e);
+  AuditEvent forged = e;
+  forged.record.data = "{\"note\":\"caf\xe9\"}";  // Latin-1 é: invalid UTF-8
+  ASSERT_EQ(chain_hash(forged), e.hash);          // the encoding alone does not see it
+  ChainVerifier good;
+  good.feed(e);
+  EXPECT_TRUE(good.finish(1, e.hash).ok);
+  ChainVerifier bad;
+  bad.feed(forged);
+  auto r = bad.finish(1, e.hash);
+  EXPECT_FALSE(r.ok);
+  EXPECT_NE(r.reason.find("not UTF-8"), std::string::npos) << r.reason;
+}
+
+TEST(CanonicalEncoding, ARecordIsStoredWithInvalidUtf8AlreadyReplaced) {
+  auto rec = record(1);
+  rec.actor = "cli:caf\xe9";
+  rec.after = "{\"title\":\"\xff\"}";
+  const auto fixed = with_valid_utf8(rec);
+  EXPECT_EQ(fixed.actor, "cli:caf\xef\xbf\xbd");
+  EXPECT_EQ(fixed.after, "{\"title\":\"\xef\xbf\xbd\"}");
+  EXPECT_EQ(fixed.data, rec.data);
+  AuditEvent stored{1, fixed, kGenesisHash, {}};
+  EXPECT_TRUE(is_valid_utf8(stored));
+  EXPECT_EQ(chain_hash(stored), chain_hash(AuditEvent{1, rec, kGenesisHash, {}}));
+}
+
 }  // namespace
 }  // namespace waiver::store

@@ -745,7 +745,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
             head = v.hash;
           }
         });
-    AuditEvent e{events + 1, rec, head, {}};
+    AuditEvent e{events + 1, with_valid_utf8(rec), head, {}};
     e.hash = chain_hash(e);
     struct Event {
       long long id = 0;
@@ -763,18 +763,13 @@ class SqlUnitOfWork final : public app::UnitOfWork {
               soci::use(v.data, "data"), soci::use(v.prev, "prev"), soci::use(v.hash, "hash");
         },
         [&](Event& v, soci::statement& st) {
-          v = Event{e.id,
-                    format_instant(rec.at),
-                    rec.actor,
-                    rec.action,
-                    rec.entity_type,
-                    rec.entity_id,
-                    rec.ref,
-                    rec.before,
-                    rec.after,
-                    rec.data,
-                    e.prev_hash,
-                    e.hash};
+          const auto& r = e.record;  // as hashed: invalid UTF-8 replaced
+          v = Event{e.id,          format_instant(r.at),
+                    r.actor,       r.action,
+                    r.entity_type, r.entity_id,
+                    r.ref,         r.before,
+                    r.after,       r.data,
+                    e.prev_hash,   e.hash};
           st.execute(true);
         });
     struct NewHead {

@@ -99,6 +99,14 @@ test('a wrong header, broken CSV and --dry-run are refused or change nothing', a
   r = await w.cli(['requests', 'import', ragged]);
   expect(r.stderr).toContain('row 2: has 2 cells; the header has 3');
 
+  // A spreadsheet saved in Latin-1, not UTF-8: the cell is named, nothing is imported.
+  const latin1 = join(w.dir, 'latin1.csv');
+  writeFileSync(latin1, Buffer.concat([Buffer.from(`title,policy_id,requester\nCaf`), Buffer.from([0xe9]),
+    Buffer.from(` wifi,access-control,${who('ana')}\n`)]));
+  r = await w.cli(['requests', 'import', latin1]);
+  expect(r.code).not.toBe(0);
+  expect(r.stderr).toContain('row 2: title: is not UTF-8 text');
+
   const dry = join(w.dir, 'dry.csv');
   writeFileSync(dry, `title,policy_id,requester,status\nA draft,access-control,${who('ana')},draft\n`);
   r = await w.cli(['requests', 'import', dry, '--dry-run']);
