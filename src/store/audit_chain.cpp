@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 
 #include "app/request_text.hpp"
 
@@ -39,18 +40,16 @@ std::string chain_hash(const app::AuditEvent& e) { return sha256_hex(canonical_e
 
 namespace {
 
-template <typename F>
-void each_text(const app::AuditRecord& r, F&& f) {
-  for (const std::string* s :
-       {&r.actor, &r.action, &r.entity_type, &r.entity_id, &r.ref, &r.before, &r.after, &r.data})
-    f(*s);
+// The record's text fields, the ones the canonical encoding reads as UTF-8; const or not.
+template <typename Record>
+auto text_fields(Record& r) {
+  return std::array{&r.actor, &r.action, &r.entity_type, &r.entity_id, &r.ref, &r.before, &r.after, &r.data};
 }
 
 }  // namespace
 
 app::AuditRecord with_valid_utf8(app::AuditRecord r) {
-  for (std::string* s :
-       {&r.actor, &r.action, &r.entity_type, &r.entity_id, &r.ref, &r.before, &r.after, &r.data})
+  for (std::string* s : text_fields(r))
     if (!app::is_valid_utf8(*s))
       *s = nlohmann::json::parse(
                nlohmann::json(*s).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace))
@@ -60,7 +59,7 @@ app::AuditRecord with_valid_utf8(app::AuditRecord r) {
 
 bool is_valid_utf8(const app::AuditEvent& e) {
   bool ok = app::is_valid_utf8(e.prev_hash);
-  each_text(e.record, [&](const std::string& s) { ok = ok && app::is_valid_utf8(s); });
+  for (const std::string* s : text_fields(e.record)) ok = ok && app::is_valid_utf8(*s);
   return ok;
 }
 
