@@ -9,6 +9,7 @@
 
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <set>
 #include <stdexcept>
@@ -234,6 +235,53 @@ TEST(CanonicalEncoding, IsSortedCompactJsonOfEveryFieldButHash) {
             R"("prev_hash":"cccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccccc",)"
             R"("ref":"EXC-2026-0007"})");
   EXPECT_EQ(canonical_encoding(sample_event()), text);
+}
+
+// The encoding as a json tree dumped with sorted keys: the reference the text form must match.
+std::string canonical_encoding_by_tree(const AuditEvent& e) {
+  const auto& r = e.record;
+  nlohmann::json j{{"id", e.id},
+                   {"at", domain::format_instant(r.at)},
+                   {"actor", r.actor},
+                   {"action", r.action},
+                   {"entity_type", r.entity_type},
+                   {"entity_id", r.entity_id},
+                   {"ref", r.ref},
+                   {"before", r.before},
+                   {"after", r.after},
+                   {"data", r.data},
+                   {"prev_hash", e.prev_hash}};
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
+TEST(CanonicalEncoding, IsByteForByteTheSortedJsonTree) {
+  const std::vector<std::string> texts{
+      "",
+      "plain",
+      "quote \" backslash \\ slash / tab \t new line \n return \r",
+      std::string("nul \0 and \x01 \x1f \x7f", 22),
+      "caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x94\x92",
+      "{\"status\":\"active\",\"controls\":[{\"description\":\"MFA\"}]}",
+      "lone \xC3 byte",
+      "overlong \xC0\xAF",
+      "surrogate \xED\xA0\x80",
+      "past U+10FFFF \xF4\x90\x80\x80",
+      "cut at the end \xF0\x9F\x94",
+      "stray continuation \x80\xBF",
+      "\xFF\xFE",
+  };
+  for (std::size_t i = 0; i < texts.size(); ++i) {
+    for (std::size_t field = 0; field < 9; ++field) {
+      AuditEvent e = sample_event();
+      std::string* fields[] = {&e.record.actor,     &e.record.action, &e.record.entity_type,
+                               &e.record.entity_id, &e.record.ref,    &e.record.before,
+                               &e.record.after,     &e.record.data,   &e.prev_hash};
+      *fields[field] = texts[i];
+      e.id = field % 2 ? std::numeric_limits<app::Id>::max() : static_cast<app::Id>(i);
+      EXPECT_EQ(canonical_encoding(e), canonical_encoding_by_tree(e))
+          << "text " << i << " in field " << field;
+    }
+  }
 }
 
 TEST(CanonicalEncoding, ChangingAnyFieldButHashChangesTheHash) {
