@@ -1,6 +1,7 @@
 // What the use cases need from the outside world: a store with units of work, and a clock.
 #pragma once
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -266,7 +267,8 @@ class UnitOfWork {
   // PostgreSQL locks the row; SQLite has one writer at a time already.
   virtual void lock(Id id) = 0;
   virtual void add_note(Id request, const std::string& kind, const domain::Note& note) = 0;
-  virtual std::vector<domain::Note> notes(Id request, const std::string& kind) = 0;
+  // The request's notes of every kind (input, review), each kind in the order they were added.
+  virtual std::map<std::string, std::vector<domain::Note>> notes(Id request) = 0;
   virtual std::vector<ExceptionRequest> list(const ListFilter& filter, const domain::Actor& reader) = 0;
   virtual std::vector<Id> due_for_expiry(domain::Date today) = 0;
 

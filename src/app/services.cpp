@@ -43,8 +43,9 @@ RequestView view_of(Services& s, UnitOfWork& uow, const Actor& a, ExceptionReque
   RequestView v;
   v.allowed_actions = domain::allowed_actions(a, r, s.clock.now(), s.settings);
   if (detailed) {
-    v.inputs = uow.notes(r.id, "input");
-    v.reviews = uow.notes(r.id, "review");
+    auto notes = uow.notes(r.id);
+    v.inputs = std::move(notes["input"]);
+    v.reviews = std::move(notes["review"]);
   }
   v.detailed = detailed;
   auto name = [&](const std::string& email) {

@@ -624,15 +624,14 @@ class SqlUnitOfWork final : public app::UnitOfWork {
         soci::use(at, "at");
   }
 
-  std::vector<domain::Note> notes(app::Id request, const std::string& kind) override {
-    std::vector<domain::Note> out;
-    cached(
-        "SELECT by_email, body, at FROM exception_notes WHERE exception_id = :id AND kind = :kind ORDER BY "
-        "id",
-        {std::to_string(request), kind}, [&](const soci::row& r) {
-          out.push_back({text_at(r, "by_email"), text_at(r, "body"),
-                         domain::parse_instant(text_at(r, "at")).value_or(domain::Instant{})});
-        });
+  std::map<std::string, std::vector<domain::Note>> notes(app::Id request) override {
+    std::map<std::string, std::vector<domain::Note>> out;
+    cached("SELECT kind, by_email, body, at FROM exception_notes WHERE exception_id = :id ORDER BY id",
+           {std::to_string(request)}, [&](const soci::row& r) {
+             out[text_at(r, "kind")].push_back(
+                 {text_at(r, "by_email"), text_at(r, "body"),
+                  domain::parse_instant(text_at(r, "at")).value_or(domain::Instant{})});
+           });
     return out;
   }
 

@@ -386,11 +386,16 @@ TEST_F(SqlStore, NotesAreKeptPerKindInOrder) {
     uow->add_note(r.id, "input", {"ana@x.test", "second", instant("2026-03-04T00:00:00Z")});
     uow->commit();
   }
-  auto inputs = store_->begin_read()->notes(r.id, "input");
+  auto other = insert(request("ana@x.test", "Engineering", "p1", "not noted"));
+  auto notes = store_->begin_read()->notes(r.id);
+  EXPECT_EQ(notes.size(), 2u);
+  const auto& inputs = notes["input"];
   ASSERT_EQ(inputs.size(), 2u);
   EXPECT_EQ(inputs[0], (domain::Note{"bob@x.test", "first", instant("2026-03-02T00:00:00Z")}));
   EXPECT_EQ(inputs[1].body, "second");
-  EXPECT_EQ(store_->begin_read()->notes(r.id, "review").size(), 1u);
+  ASSERT_EQ(notes["review"].size(), 1u);
+  EXPECT_EQ(notes["review"][0].body, "looked");
+  EXPECT_TRUE(store_->begin_read()->notes(other.id).empty());
 }
 
 // ---- the register ----------------------------------------------------------------------------
