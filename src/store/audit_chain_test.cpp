@@ -255,11 +255,12 @@ std::string canonical_encoding_by_tree(const AuditEvent& e) {
 }
 
 TEST(CanonicalEncoding, IsByteForByteTheSortedJsonTree) {
+  using namespace std::string_literals;
   const std::vector<std::string> texts{
       "",
       "plain",
       "quote \" backslash \\ slash / tab \t new line \n return \r",
-      std::string("nul \0 and \x01 \x1f \x7f", 22),
+      "nul \0 and \x01 \x1f \x7f"s,  // the s suffix keeps the NUL and what follows
       "caf\xC3\xA9, \xE2\x82\xAC, \xF0\x9F\x94\x92",
       "{\"status\":\"active\",\"controls\":[{\"description\":\"MFA\"}]}",
       "lone \xC3 byte",
