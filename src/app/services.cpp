@@ -39,9 +39,32 @@ Outcome<ExceptionRequest> load_visible(UnitOfWork& uow, const Actor& a, const st
   return *r;
 }
 
+// How often the line of `parent` was extended, and whether an extension of it is under way.
+domain::ExtensionLine extension_line(Services& s, UnitOfWork& uow, const ExceptionRequest& parent) {
+  domain::ExtensionLine line;
+  line.max_extensions = s.notifications.max_extensions;
+  for (auto up = parent.parent_id; up && line.depth <= line.max_extensions; ++line.depth) {
+    auto p = uow.find(*up);
+    up = p ? p->parent_id : std::nullopt;
+  }
+  for (Id child : parent.extension_ids)
+    if (auto c = uow.find(child)) {
+      using S = domain::Status;
+      for (S st : {S::draft, S::department_review, S::policy_review, S::changes_requested, S::appeal_legal,
+                   S::appeal_executive})
+        if (c->status == st) line.one_in_progress = true;
+    }
+  return line;
+}
+
 RequestView view_of(Services& s, UnitOfWork& uow, const Actor& a, ExceptionRequest r, bool detailed) {
   RequestView v;
   v.allowed_actions = domain::allowed_actions(a, r, s.clock.now(), s.settings);
+  // `extend` is offered only when an extension would be accepted: not at the line's limit, not
+  // while another is under way (the requester's own active requests only, so rarely read).
+  if (auto it = std::find(v.allowed_actions.begin(), v.allowed_actions.end(), "extend");
+      it != v.allowed_actions.end() && !domain::may_extend(extension_line(s, uow, r)))
+    v.allowed_actions.erase(it);
   if (detailed) {
     auto notes = uow.notes(r.id);
     v.inputs = std::move(notes["input"]);
@@ -553,20 +576,7 @@ Outcome<RequestView> request_extension(Services& s, const Actor& a, const Action
   if (in.if_match && *in.if_match != parent->version)
     return fail(Error::Kind::precondition_failed, "If-Match does not match the request's version");
   const Instant now = s.clock.now();
-  domain::ExtensionLine line;
-  line.max_extensions = s.notifications.max_extensions;
-  for (auto up = parent->parent_id; up && line.depth <= line.max_extensions; ++line.depth) {
-    auto p = uow->find(*up);
-    up = p ? p->parent_id : std::nullopt;
-  }
-  for (Id child : parent->extension_ids)
-    if (auto c = uow->find(child)) {
-      using S = domain::Status;
-      for (S st : {S::draft, S::department_review, S::policy_review, S::changes_requested, S::appeal_legal,
-                   S::appeal_executive})
-        if (c->status == st) line.one_in_progress = true;
-    }
-  auto ext = domain::extension_of(*parent, a, end_on, justification, now, line);
+  auto ext = domain::extension_of(*parent, a, end_on, justification, now, extension_line(s, *uow, *parent));
   if (!ext) return fail(Error::from(ext.error()));
   uow->insert(*ext);
   auto created = record_for(*ext, a.email, "create", now);

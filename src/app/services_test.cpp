@@ -7,6 +7,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <functional>
 #include <set>
@@ -179,6 +180,24 @@ TEST_F(UseCases, AnApprovedExtensionSupersedesItsParent) {
   EXPECT_EQ(e["after"]["status"], "superseded");
   EXPECT_EQ(e["data"]["by_extension"], stored(id).ref);
   EXPECT_TRUE(store_->verify_audit().ok);
+}
+
+TEST_F(UseCases, ExtendIsOfferedOnlyWhenAnExtensionWouldBeAccepted) {
+  const auto parent = active_request();
+  auto offers_extend = [&](domain::Id id) {
+    const auto actions = ok(get_request(s_, actor("ana"), std::to_string(id))).allowed_actions;
+    return std::find(actions.begin(), actions.end(), "extend") != actions.end();
+  };
+  EXPECT_TRUE(offers_extend(parent));
+  auto ext =
+      ok(run(request_extension, "ana", parent, {{"end_on", "2026-06-30"}, {"justification", "More time"}}));
+  EXPECT_FALSE(offers_extend(parent)) << "one extension is under way";
+  EXPECT_FALSE(run(request_extension, "ana", parent, {{"end_on", "2026-07-30"}, {"justification", "Again"}}));
+  ok(run(withdraw_request, "ana", ext.request.id, {{"reason", "Not needed"}}));
+  EXPECT_TRUE(offers_extend(parent)) << "the extension was withdrawn";
+  s_.notifications.max_extensions = 0;
+  EXPECT_FALSE(offers_extend(parent)) << "the line is at its limit";
+  EXPECT_FALSE(run(request_extension, "ana", parent, {{"end_on", "2026-07-30"}, {"justification", "Again"}}));
 }
 
 TEST_F(UseCases, ExpiryTakesOnlyActiveRequestsPastTheirEndDateAndOnce) {

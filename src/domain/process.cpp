@@ -344,17 +344,22 @@ Result<void> revoke(ExceptionRequest& r, const Actor& actor, const std::string& 
   return move(r, Action::revoke);
 }
 
+Result<void> may_extend(const ExtensionLine& line) {
+  if (line.one_in_progress)
+    return refuse(Refusal::conflict("an extension of this exception is already under way"));
+  if (line.depth >= line.max_extensions)
+    return refuse(Refusal::conflict("this exception was extended " + std::to_string(line.depth) +
+                                    " times already, the most allowed; ask for a new exception"));
+  return {};
+}
+
 Result<ExceptionRequest> extension_of(const ExceptionRequest& parent, const Actor& actor,
                                       std::optional<Date> end_on, const std::string& justification,
                                       Instant now, const ExtensionLine& line) {
   if (!is_requester(actor, parent))
     return refuse(Refusal::forbidden("only the requester asks for an extension"));
   if (auto ok = allowed_in_state(parent, Action::extend); !ok) return refuse(ok.error());
-  if (line.one_in_progress)
-    return refuse(Refusal::conflict("an extension of this exception is already under way"));
-  if (line.depth >= line.max_extensions)
-    return refuse(Refusal::conflict("this exception was extended " + std::to_string(line.depth) +
-                                    " times already, the most allowed; ask for a new exception"));
+  if (auto ok = may_extend(line); !ok) return refuse(ok.error());
   const Date start = parent.decision_end_on.value_or(parent.content.end_on.value_or(date_of(now)));
   FieldErrors errors;
   if (!end_on)

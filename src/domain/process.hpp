@@ -68,6 +68,10 @@ struct ExtensionLine {
   bool one_in_progress = false;
 };
 
+// Refuses an extension while another of the same parent is under way, or once the line was
+// extended `max_extensions` times. `extension_of` checks it; a view offers `extend` only if it passes.
+Result<void> may_extend(const ExtensionLine& line);
+
 // A new draft prefilled from an active parent, starting where the parent ends.
 Result<ExceptionRequest> extension_of(const ExceptionRequest& parent, const Actor& actor,
                                       std::optional<Date> end_on, const std::string& justification,
