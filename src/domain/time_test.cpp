@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
+#include <ctime>
+#include <string>
+
 namespace waiver::domain {
 namespace {
 
@@ -117,6 +121,40 @@ TEST(Time, OrderingAndArithmetic) {
   EXPECT_EQ(days_between(b, a), -90);
   EXPECT_EQ(add_days(a, 90), b);
   EXPECT_LT(Instant{1}, Instant{2});
+}
+
+// format_date and format_instant write their digits by hand; the C library's gmtime_r and
+// printf are the reference, for a day and an hour apart from 1600 to 2400.
+TEST(Time, FormatsAsTheCLibraryWould) {
+  auto by_libc = [](Instant t) {
+    const auto when = static_cast<std::time_t>(t.seconds);
+    std::tm tm{};
+    gmtime_r(&when, &tm);
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    return std::string(buf);
+  };
+  const std::int64_t from = start_of(*parse_date("1900-01-01")).seconds - 300LL * 366 * 86400;
+  const std::int64_t to = start_of(*parse_date("2400-01-01")).seconds;
+  int checked = 0;
+  for (std::int64_t s = from; s < to; s += 86400 + 3607) {  // a day, an hour and seven seconds
+    const Instant t{s};
+    const std::string expected = by_libc(t);
+    ASSERT_EQ(format_instant(t), expected);
+    ASSERT_EQ(format_date(date_of(t)), expected.substr(0, 10));
+    ++checked;
+  }
+  EXPECT_GT(checked, 280000);
+}
+
+TEST(Time, FormatsYearsBeyondFourDigits) {
+  const Instant last = Instant{start_of(*parse_date("9999-12-31")).seconds + 86399};
+  EXPECT_EQ(format_instant(last), "9999-12-31T23:59:59Z");
+  EXPECT_EQ(format_instant(Instant{last.seconds + 1}), "10000-01-01T00:00:00Z");
+  const Date year_zero = add_days(*parse_date("1900-01-01"), -693961);  // year 0 is a leap year
+  EXPECT_EQ(format_date(year_zero), "0000-01-01");
+  EXPECT_EQ(format_date(add_days(year_zero, -1)), "-001-12-31");
 }
 
 }  // namespace
