@@ -114,6 +114,78 @@ json to_json(const domain::ExceptionRequest& r) {
   };
 }
 
+namespace {
+
+// Fills one control per object of the top-level array from its string fields; every other value
+// (null, numbers, deeper arrays or objects, unknown keys) is passed over, as the tree reading did.
+class ControlsReader final : public nlohmann::json_sax<json> {
+ public:
+  explicit ControlsReader(std::vector<domain::CompensatingControl>& out) : out_(out) {}
+
+  bool null() override { return true; }
+  bool boolean(bool) override { return true; }
+  bool number_integer(number_integer_t) override { return true; }
+  bool number_unsigned(number_unsigned_t) override { return true; }
+  bool number_float(number_float_t, const string_t&) override { return true; }
+  bool binary(binary_t&) override { return true; }
+  bool string(string_t& v) override {
+    if (!in_control_ || depth_ != 2) return true;
+    auto& c = out_.back();
+    if (field_ == "description")
+      c.description = std::move(v);
+    else if (field_ == "owner")
+      c.owner = std::move(v);
+    else if (field_ == "status")
+      c.status = domain::from_string<domain::ControlStatus>(v).value_or(domain::ControlStatus::planned);
+    else if (field_ == "evidence_url")
+      c.evidence_url = std::move(v);
+    return true;
+  }
+  bool start_object(std::size_t) override {
+    if (++depth_ == 2 && top_is_array_) {
+      out_.emplace_back();
+      in_control_ = true;
+    }
+    return true;
+  }
+  bool key(string_t& k) override {
+    if (in_control_ && depth_ == 2) field_ = std::move(k);
+    return true;
+  }
+  bool end_object() override {
+    if (depth_-- == 2) in_control_ = false;
+    return true;
+  }
+  bool start_array(std::size_t) override {
+    if (++depth_ == 1) top_is_array_ = true;
+    return true;
+  }
+  bool end_array() override {
+    --depth_;
+    return true;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception& e) override {
+    throw static_cast<const json::parse_error&>(e);
+  }
+
+ private:
+  std::vector<domain::CompensatingControl>& out_;
+  int depth_ = 0;
+  bool top_is_array_ = false;
+  bool in_control_ = false;  // inside an object of the top-level array
+  std::string field_;
+};
+
+}  // namespace
+
+std::vector<domain::CompensatingControl> controls_from_text(std::string_view text) {
+  std::vector<domain::CompensatingControl> out;
+  if (text.empty() || text == "[]" || text == "null") return out;
+  ControlsReader reader(out);
+  json::sax_parse(text, &reader);
+  return out;
+}
+
 std::vector<domain::ApprovalSlot> approvals_from_json(const json& j) {
   std::vector<domain::ApprovalSlot> out;
   if (!j.is_array()) return out;

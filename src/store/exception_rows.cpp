@@ -281,17 +281,7 @@ domain::ExceptionRequest request_from_row(const soci::row& row) {
   c.scope = text_at(r, "scope");
   if (auto v = int_at(r, "likelihood")) c.likelihood = static_cast<int>(*v);
   if (auto v = int_at(r, "impact")) c.impact = static_cast<int>(*v);
-  for (const auto& j : json_at(r, "controls_json")) {
-    domain::CompensatingControl cc;
-    cc.description = j.value("description", "");
-    cc.owner = j.contains("owner") && j["owner"].is_string() ? j["owner"].get<std::string>() : "";
-    cc.status = domain::from_string<domain::ControlStatus>(j.value("status", "planned"))
-                    .value_or(domain::ControlStatus::planned);
-    cc.evidence_url = j.contains("evidence_url") && j["evidence_url"].is_string()
-                          ? j["evidence_url"].get<std::string>()
-                          : "";
-    c.compensating_controls.push_back(std::move(cc));
-  }
+  if (auto controls = r.text("controls_json")) c.compensating_controls = app::controls_from_text(*controls);
   c.start_on = date_at(r, "start_on");
   c.end_on = date_at(r, "end_on");
   for (const auto& l : json_at(r, "links_json")) c.links.push_back(l.get<std::string>());

@@ -179,19 +179,29 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   std::optional<domain::Actor> actor(const std::string& email) override {
-    auto u = user(email);
-    if (!u) return std::nullopt;
-    domain::Actor a{u->email, u->name, u->department, u->roles, {}, {}, {}};
-    // What the caller heads, owns and maintains, in one query (each request authenticates).
+    // The person and what they head, own and maintain, in one statement (each request
+    // authenticates): the row of kind 'u' is the user, the others one name each.
+    domain::Actor a{email, {}, {}, {}, {}, {}, {}};
+    bool found = false;
     cached(
-        "SELECT 'h' AS k, name AS v FROM departments WHERE head_email = :e1 "
-        "UNION ALL SELECT 'o', id FROM policies WHERE owner_email = :e2 "
-        "UNION ALL SELECT 'm', policy_id FROM policy_maintainers WHERE email = :e3",
-        {email, email, email}, [&](const soci::row& r) {
+        "SELECT 'u' AS k, name AS v, COALESCE(department, '') AS d, COALESCE(roles, '') AS r "
+        "FROM users WHERE email = :e0 "
+        "UNION ALL SELECT 'h', name, '', '' FROM departments WHERE head_email = :e1 "
+        "UNION ALL SELECT 'o', id, '', '' FROM policies WHERE owner_email = :e2 "
+        "UNION ALL SELECT 'm', policy_id, '', '' FROM policy_maintainers WHERE email = :e3",
+        {email, email, email, email}, [&](const soci::row& r) {
           const auto kind = r.get<std::string>(0);
+          if (kind == "u") {
+            found = true;
+            a.name = r.get<std::string>(1);
+            a.department = r.get<std::string>(2);
+            a.roles = roles_from(r.get<std::string>(3));
+            return;
+          }
           auto& into = kind == "h" ? a.heads : kind == "o" ? a.owns : a.maintains;
           into.insert(r.get<std::string>(1));
         });
+    if (!found) return std::nullopt;
     return a;
   }
 
