@@ -4,7 +4,9 @@
 
 #include <cctype>
 #include <chrono>
-#include <ctime>
+#include <string>
+
+#include "domain/time.hpp"
 
 namespace waiver::cli {
 namespace {
@@ -71,12 +73,13 @@ void JsonLogFormatter::format(const spdlog::details::log_msg& msg, spdlog::memor
   const auto since = msg.time.time_since_epoch();
   const auto secs = std::chrono::duration_cast<std::chrono::seconds>(since);
   const auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(since - secs).count();
-  std::time_t t = secs.count();
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char stamp[40];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900, tm.tm_mon + 1,
-                tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(millis));
+  std::string stamp = domain::format_instant(domain::Instant{secs.count()});  // …SSZ
+  stamp.pop_back();
+  stamp += '.';
+  stamp += static_cast<char>('0' + millis / 100);
+  stamp += static_cast<char>('0' + millis / 10 % 10);
+  stamp += static_cast<char>('0' + millis % 10);
+  stamp += 'Z';
   const std::string_view payload(msg.payload.data(), msg.payload.size());
   std::string line = std::string("{\"time\":\"") + stamp + "\",\"level\":\"" +
                      std::string(spdlog::level::to_string_view(msg.level).data(),

@@ -4,6 +4,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
+
 namespace waiver::cli {
 namespace {
 
@@ -37,6 +39,22 @@ TEST(JsonLog, EachLineIsOneJsonObject) {
   const auto j = nlohmann::json::parse(line);
   EXPECT_EQ(j.at("level"), "warning");
   EXPECT_TRUE(j.at("time").get<std::string>().ends_with("Z"));
+}
+
+TEST(JsonLog, TheTimeIsTheMessagesToTheMillisecond) {
+  JsonLogFormatter f;
+  spdlog::details::log_msg msg("waiver", spdlog::level::info, "event=start");
+  // 2026-11-27T18:55:40.007Z
+  msg.time = spdlog::log_clock::time_point(std::chrono::milliseconds(1'795'805'740'007LL));
+  spdlog::memory_buf_t buf;
+  f.format(msg, buf);
+  const auto j = nlohmann::json::parse(std::string(buf.data(), buf.size()));
+  EXPECT_EQ(j.at("time"), "2026-11-27T18:55:40.007Z");
+  msg.time = spdlog::log_clock::time_point(std::chrono::milliseconds(999));
+  buf.clear();
+  f.format(msg, buf);
+  EXPECT_EQ(nlohmann::json::parse(std::string(buf.data(), buf.size())).at("time"),
+            "1970-01-01T00:00:00.999Z");
 }
 
 }  // namespace
