@@ -47,13 +47,11 @@ domain::ExtensionLine extension_line(Services& s, UnitOfWork& uow, const Excepti
     auto p = uow.find(*up);
     up = p ? p->parent_id : std::nullopt;
   }
+  using S = domain::Status;
   for (Id child : parent.extension_ids)
-    if (auto c = uow.find(child)) {
-      using S = domain::Status;
-      for (S st : {S::draft, S::department_review, S::policy_review, S::changes_requested, S::appeal_legal,
-                   S::appeal_executive})
-        if (c->status == st) line.one_in_progress = true;
-    }
+    if (auto c = uow.find(child); c && (domain::is_undecided(c->status) || c->status == S::appeal_legal ||
+                                        c->status == S::appeal_executive))
+      line.one_in_progress = true;
   return line;
 }
 
