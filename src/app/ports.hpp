@@ -261,7 +261,8 @@ class UnitOfWork {
   // find the new requests by text.
   virtual void expect_many_inserts() {}
   // Writes `r` if the stored version is `r.version - 1`; false when someone else changed it.
-  virtual bool update(const ExceptionRequest& r) = 0;
+  // `before` is the request as read at that version: only what differs from it is written.
+  virtual bool update(const ExceptionRequest& r, const ExceptionRequest& before) = 0;
   // Makes other writers that lock the same request (on any instance) wait until this unit of work
   // ends: a check of what is stored that no versioned update covers must lock first, then read.
   // PostgreSQL locks the row; SQLite has one writer at a time already.
@@ -322,6 +323,8 @@ class UnitOfWork {
                                         const IdempotentAnswer& answer) = 0;
   virtual void purge_idempotency_keys(Instant expired_before) = 0;
 
+  // Ends the transaction, and lets the next writer in: what is read through this unit of work
+  // afterwards is read as committed, each read on its own; nothing may be written after it.
   virtual void commit() = 0;
 };
 

@@ -108,7 +108,7 @@ Outcome<void> save(Services& s, UnitOfWork& uow, ExceptionRequest& r, const Exce
   r.updated_at = now;
   // Another instance changed it between our read and our write: the loser of a race gets 409,
   // like one who came a moment later (412 when it sent If-Match: see act()).
-  if (!uow.update(r))
+  if (!uow.update(r, before))
     return fail(Error::Kind::conflict, "the request was changed by someone else meanwhile; read it again");
   auto e = record_for(r, actor, action, now);
   e.before = snapshot(before);

@@ -14,49 +14,6 @@ namespace {
 
 using nlohmann::json;
 
-// The writable columns, in one list for INSERT and UPDATE.
-const std::vector<std::string>& columns() {
-  static const std::vector<std::string> kColumns{"ref",
-                                                 "status",
-                                                 "requester_email",
-                                                 "department",
-                                                 "policy_id",
-                                                 "title",
-                                                 "requirement",
-                                                 "type",
-                                                 "data_classification",
-                                                 "description",
-                                                 "alternative",
-                                                 "justification",
-                                                 "resources",
-                                                 "scope",
-                                                 "likelihood",
-                                                 "impact",
-                                                 "controls_json",
-                                                 "start_on",
-                                                 "end_on",
-                                                 "links_json",
-                                                 "max_days",
-                                                 "matrix_version",
-                                                 "approvals_json",
-                                                 "implications",
-                                                 "frameworks_json",
-                                                 "risk_level",
-                                                 "decision_end_on",
-                                                 "action_plan",
-                                                 "appeal_json",
-                                                 "invitations_json",
-                                                 "closed_reason",
-                                                 "parent_id",
-                                                 "version",
-                                                 "created_at",
-                                                 "updated_at",
-                                                 "submitted_at",
-                                                 "decided_at",
-                                                 "denied_at"};
-  return kColumns;
-}
-
 template <typename E>
 std::optional<std::string> opt_enum(const std::optional<E>& e) {
   return e ? std::optional<std::string>(std::string(domain::to_string(*e))) : std::nullopt;
@@ -181,45 +138,107 @@ ExceptionRow to_row(const domain::ExceptionRequest& r) {
   return row;
 }
 
-void bind_row(soci::details::prepare_temp_type& p, ExceptionRow& w) {
-  p, soci::use(w.ref, "ref"), soci::use(w.status, "status"), soci::use(w.requester_email, "requester_email"),
-      soci::use(w.department, "department"), soci::use(w.policy_id, "policy_id"), soci::use(w.title, "title"),
-      soci::use(w.requirement, "requirement"), soci::use(w.type, "type"),
-      soci::use(w.data_classification, "data_classification"), soci::use(w.description, "description"),
-      soci::use(w.alternative, "alternative"), soci::use(w.justification, "justification"),
-      soci::use(w.resources, "resources"), soci::use(w.scope, "scope"), soci::use(w.likelihood, "likelihood"),
-      soci::use(w.impact, "impact"), soci::use(w.controls_json, "controls_json"),
-      soci::use(w.start_on, "start_on"), soci::use(w.end_on, "end_on"), soci::use(w.links_json, "links_json"),
-      soci::use(w.max_days, "max_days"), soci::use(w.matrix_version, "matrix_version"),
-      soci::use(w.approvals_json, "approvals_json"), soci::use(w.implications, "implications"),
-      soci::use(w.frameworks_json, "frameworks_json"), soci::use(w.risk_level, "risk_level"),
-      soci::use(w.decision_end_on, "decision_end_on"), soci::use(w.action_plan, "action_plan"),
-      soci::use(w.appeal_json, "appeal_json"), soci::use(w.invitations_json, "invitations_json"),
-      soci::use(w.closed_reason, "closed_reason"), soci::use(w.parent_id, "parent_id"),
-      soci::use(w.version, "version"), soci::use(w.created_at, "created_at"),
-      soci::use(w.updated_at, "updated_at"), soci::use(w.submitted_at, "submitted_at"),
-      soci::use(w.decided_at, "decided_at"), soci::use(w.denied_at, "denied_at");
+namespace {
+
+// Calls f(name, a's field, b's field) for each writable column, in one order for INSERT, UPDATE
+// and the comparison of two rows.
+template <typename Row, typename F>
+void each_column(Row& a, Row& b, F&& f) {
+  f("ref", a.ref, b.ref);
+  f("status", a.status, b.status);
+  f("requester_email", a.requester_email, b.requester_email);
+  f("department", a.department, b.department);
+  f("policy_id", a.policy_id, b.policy_id);
+  f("title", a.title, b.title);
+  f("requirement", a.requirement, b.requirement);
+  f("type", a.type, b.type);
+  f("data_classification", a.data_classification, b.data_classification);
+  f("description", a.description, b.description);
+  f("alternative", a.alternative, b.alternative);
+  f("justification", a.justification, b.justification);
+  f("resources", a.resources, b.resources);
+  f("scope", a.scope, b.scope);
+  f("likelihood", a.likelihood, b.likelihood);
+  f("impact", a.impact, b.impact);
+  f("controls_json", a.controls_json, b.controls_json);
+  f("start_on", a.start_on, b.start_on);
+  f("end_on", a.end_on, b.end_on);
+  f("links_json", a.links_json, b.links_json);
+  f("max_days", a.max_days, b.max_days);
+  f("matrix_version", a.matrix_version, b.matrix_version);
+  f("approvals_json", a.approvals_json, b.approvals_json);
+  f("implications", a.implications, b.implications);
+  f("frameworks_json", a.frameworks_json, b.frameworks_json);
+  f("risk_level", a.risk_level, b.risk_level);
+  f("decision_end_on", a.decision_end_on, b.decision_end_on);
+  f("action_plan", a.action_plan, b.action_plan);
+  f("appeal_json", a.appeal_json, b.appeal_json);
+  f("invitations_json", a.invitations_json, b.invitations_json);
+  f("closed_reason", a.closed_reason, b.closed_reason);
+  f("parent_id", a.parent_id, b.parent_id);
+  f("version", a.version, b.version);
+  f("created_at", a.created_at, b.created_at);
+  f("updated_at", a.updated_at, b.updated_at);
+  f("submitted_at", a.submitted_at, b.submitted_at);
+  f("decided_at", a.decided_at, b.decided_at);
+  f("denied_at", a.denied_at, b.denied_at);
+}
+
+// The bit of the `version` column, which every update writes.
+std::uint64_t version_bit() {
+  static const std::uint64_t kBit = [] {
+    ExceptionRow row;
+    std::uint64_t bit = 1, found = 0;
+    each_column(row, row, [&](const char* name, auto&, auto&) {
+      if (std::string_view(name) == "version") found = bit;
+      bit <<= 1;
+    });
+    return found;
+  }();
+  return kBit;
+}
+
+}  // namespace
+
+void bind_row(soci::details::prepare_temp_type& p, ExceptionRow& w, std::uint64_t only) {
+  std::uint64_t bit = 1;
+  each_column(w, w, [&](const char* name, auto& field, auto&) {
+    if (only & bit) p, soci::use(field, name);
+    bit <<= 1;
+  });
+}
+
+std::uint64_t changed_columns(const ExceptionRow& now, const ExceptionRow& before) {
+  std::uint64_t bit = 1, changed = version_bit();
+  each_column(now, before, [&](const char*, const auto& x, const auto& y) {
+    if (x != y) changed |= bit;
+    bit <<= 1;
+  });
+  return changed;
 }
 
 const std::string& insert_exception_sql() {
   static const std::string kSql = [] {
     std::string names, values;
-    for (const auto& c : columns()) {
-      names += (names.empty() ? "" : ", ") + c;
-      values += (values.empty() ? ":" : ", :") + c;
-    }
+    ExceptionRow row;
+    each_column(row, row, [&](const char* c, auto&, auto&) {
+      names += (names.empty() ? "" : ", ") + std::string(c);
+      values += (values.empty() ? ":" : ", :") + std::string(c);
+    });
     return "INSERT INTO exceptions (" + names + ") VALUES (" + values + ") RETURNING id";
   }();
   return kSql;
 }
 
-const std::string& update_exception_sql() {
-  static const std::string kSql = [] {
-    std::string sets;
-    for (const auto& c : columns()) sets += (sets.empty() ? "" : ", ") + c + " = :" + c;
-    return "UPDATE exceptions SET " + sets + " WHERE id = :id AND version = :previous";
-  }();
-  return kSql;
+std::string update_exception_sql(std::uint64_t changed) {
+  std::string sets;
+  std::uint64_t bit = 1;
+  ExceptionRow row;
+  each_column(row, row, [&](const char* c, auto&, auto&) {
+    if (changed & bit) sets += (sets.empty() ? "" : ", ") + std::string(c) + " = :" + c;
+    bit <<= 1;
+  });
+  return "UPDATE exceptions SET " + sets + " WHERE id = :id AND version = :previous";
 }
 
 std::string select_exceptions(const Dialect& d) {

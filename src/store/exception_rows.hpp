@@ -2,6 +2,7 @@
 #pragma once
 #include <soci/soci.h>
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
@@ -23,9 +24,15 @@ struct ExceptionRow {
 };
 
 ExceptionRow to_row(const domain::ExceptionRequest& r);
-void bind_row(soci::details::prepare_temp_type& prep, ExceptionRow& row);
+// Binds the columns whose bits are set in `only` (in the order of insert_exception_sql), by name.
+void bind_row(soci::details::prepare_temp_type& prep, ExceptionRow& row,
+              std::uint64_t only = ~std::uint64_t{0});
 const std::string& insert_exception_sql();
-const std::string& update_exception_sql();  // binds also :id and :previous (the old version)
+// The columns of `now` that differ from `before`, one bit each, and always `version`.
+std::uint64_t changed_columns(const ExceptionRow& now, const ExceptionRow& before);
+// UPDATE of the `changed` columns only, so that SQLite and PostgreSQL leave the indexes of the
+// others alone; binds also :id and :previous (the old version).
+std::string update_exception_sql(std::uint64_t changed);
 // SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended.
 std::string select_exceptions(const Dialect& d);
 domain::ExceptionRequest request_from_row(const soci::row& r);

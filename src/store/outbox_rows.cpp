@@ -58,18 +58,29 @@ std::string state_condition(const std::string& state) {
 
 }  // namespace
 
-bool enqueue(soci::session& sql, const OutboxMessage& m) {
-  const std::string created = format_instant(m.created_at), next = format_instant(m.next_attempt_at);
-  soci::statement st =
-      (sql.prepare
-           << "INSERT INTO outbox (created_at, channel, target, event, ref, dedupe_key, subject, body, "
-              "attempts, next_attempt_at) VALUES (:created, :channel, :target, :event, :ref, :key, "
-              ":subject, :body, 0, :next) ON CONFLICT (dedupe_key) DO NOTHING",
-       soci::use(created, "created"), soci::use(m.channel, "channel"), soci::use(m.target, "target"),
-       soci::use(m.event, "event"), soci::use(m.ref, "ref"), soci::use(m.dedupe_key, "key"),
-       soci::use(m.subject, "subject"), soci::use(m.body, "body"), soci::use(next, "next"));
-  st.execute(true);
-  return st.get_affected_rows() > 0;
+bool enqueue(soci::session& sql, StatementCache& cache, const OutboxMessage& m) {
+  struct Row {
+    std::string created, channel, target, event, ref, subject, body, next;
+    std::optional<std::string> key;
+  };
+  bool added = false;
+  cache.with<Row>(
+      sql,
+      "INSERT INTO outbox (created_at, channel, target, event, ref, dedupe_key, subject, body, attempts, "
+      "next_attempt_at) VALUES (:created, :channel, :target, :event, :ref, :key, :subject, :body, 0, :next) "
+      "ON CONFLICT (dedupe_key) DO NOTHING",
+      [](auto& prep, Row& v) {
+        prep, soci::use(v.created, "created"), soci::use(v.channel, "channel"), soci::use(v.target, "target"),
+            soci::use(v.event, "event"), soci::use(v.ref, "ref"), soci::use(v.key, "key"),
+            soci::use(v.subject, "subject"), soci::use(v.body, "body"), soci::use(v.next, "next");
+      },
+      [&](Row& v, soci::statement& st) {
+        v = {format_instant(m.created_at),      m.channel,   m.target, m.event, m.ref, m.subject, m.body,
+             format_instant(m.next_attempt_at), m.dedupe_key};
+        st.execute(true);
+        added = st.get_affected_rows() > 0;
+      });
+  return added;
 }
 
 std::vector<OutboxMessage> claim_due(soci::session& sql, const Dialect& d, Instant now,

@@ -5,10 +5,12 @@
 
 #include "app/ports.hpp"
 #include "store/dialect.hpp"
+#include "store/statement_cache.hpp"
 
 namespace waiver::store::outbox_rows {
 
-bool enqueue(soci::session& sql, const app::OutboxMessage& m);
+// Prepared once per connection: every change that notifies anyone writes one or more.
+bool enqueue(soci::session& sql, StatementCache& cache, const app::OutboxMessage& m);
 std::vector<app::OutboxMessage> claim_due(soci::session& sql, const Dialect& d, domain::Instant now,
                                           const std::string& worker, domain::Instant lease_until, int limit);
 void mark_delivered(soci::session& sql, app::Id id, const std::string& worker, domain::Instant at);

@@ -138,6 +138,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     if (deferred_search_) index_deferred_search();
     cache_.exec(sql_, "COMMIT");
     done_ = true;
+    // The next writer need not wait while this one builds its answer from what it committed.
+    if (writer_.owns_lock()) writer_.unlock();
   }
 
   // SQLite's FTS5 index flushes its pending terms at every statement of the transaction once a
@@ -205,32 +207,31 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return a;
   }
 
+  // Prepared once per connection: every notification of a change reads its request's policy.
   std::optional<domain::Policy> policy(const std::string& id) override {
-    soci::rowset<soci::row> rs =
-        (sql_.prepare << "SELECT id, title, kind, owner_email, reminder_days FROM policies WHERE id = :id",
-         soci::use(id, "id"));
-    for (const auto& r : rs) {
-      domain::Policy p{
-          text_at(r, "id"),
-          text_at(r, "title"),
-          domain::from_string<domain::PolicyKind>(text_at(r, "kind")).value_or(domain::PolicyKind::policy),
-          text_at(r, "owner_email"),
-          {},
-          {}};
-      const std::string days = text_at(r, "reminder_days");
-      for (std::size_t start = 0; start < days.size();) {
-        auto end = days.find(',', start);
-        if (end == std::string::npos) end = days.size();
-        p.reminder_days.push_back(std::stoi(days.substr(start, end - start)));
-        start = end + 1;
-      }
-      soci::rowset<std::string> ms =
-          (sql_.prepare << "SELECT email FROM policy_maintainers WHERE policy_id = :id ORDER BY email",
-           soci::use(id, "id"));
-      for (const auto& m : ms) p.maintainers.push_back(m);
-      return p;
-    }
-    return std::nullopt;
+    std::optional<domain::Policy> out;
+    cached("SELECT id, title, kind, owner_email, reminder_days FROM policies WHERE id = :id", {id},
+           [&](const soci::row& r) {
+             domain::Policy p{text_at(r, "id"),
+                              text_at(r, "title"),
+                              domain::from_string<domain::PolicyKind>(text_at(r, "kind"))
+                                  .value_or(domain::PolicyKind::policy),
+                              text_at(r, "owner_email"),
+                              {},
+                              {}};
+             const std::string days = text_at(r, "reminder_days");
+             for (std::size_t start = 0; start < days.size();) {
+               auto end = days.find(',', start);
+               if (end == std::string::npos) end = days.size();
+               p.reminder_days.push_back(std::stoi(days.substr(start, end - start)));
+               start = end + 1;
+             }
+             out = std::move(p);
+           });
+    if (!out) return std::nullopt;
+    cached("SELECT email FROM policy_maintainers WHERE policy_id = :id ORDER BY email", {id},
+           [&](const soci::row& r) { out->maintainers.push_back(text_at(r, "email")); });
+    return out;
   }
 
   std::optional<domain::Department> department(const std::string& name) override {
@@ -434,10 +435,10 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   }
 
   bool is_disabled(const std::string& email) override {
-    int n = 0;
-    sql_ << "SELECT COUNT(*) FROM users WHERE email = :email AND disabled_at IS NOT NULL",
-        soci::use(email, "email"), soci::into(n);
-    return n > 0;
+    bool disabled = false;
+    cached("SELECT 1 FROM users WHERE email = :email AND disabled_at IS NOT NULL", {email},
+           [&](const soci::row&) { disabled = true; });
+    return disabled;
   }
 
   void set_disabled(const std::string& email, std::optional<domain::Instant> at) override {
@@ -596,27 +597,31 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     write_access(r);
   }
 
-  bool update(const domain::ExceptionRequest& r) override {
+  bool update(const domain::ExceptionRequest& r, const domain::ExceptionRequest& before) override {
     struct Update {
       ExceptionRow row;
       long long id = 0, previous = 0;
     };
+    ExceptionRow row = to_row(r);
+    // Only the columns that changed: the indexes of the others (15 on `exceptions`) are left alone,
+    // which is most of the pages an approval writes.
+    const std::uint64_t changed = changed_columns(row, to_row(before));
     bool updated = false;
     cache_.with<Update>(
-        sql_, update_exception_sql(),
-        [](auto& prep, Update& v) {
-          bind_row(prep, v.row);
+        sql_, update_exception_sql(changed),
+        [changed](auto& prep, Update& v) {
+          bind_row(prep, v.row, changed);
           prep, soci::use(v.id, "id"), soci::use(v.previous, "previous");
         },
         [&](Update& v, soci::statement& st) {
-          v.row = to_row(r);
+          v.row = std::move(row);
           v.id = r.id;
           v.previous = r.version - 1;
           st.execute(true);
           updated = st.get_affected_rows() == 1;
         });
     if (!updated) return false;
-    write_access(r);
+    if (access_of(r) != access_of(before)) write_access(r);
     return true;
   }
 
@@ -688,7 +693,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return out;
   }
 
-  bool enqueue(const app::OutboxMessage& m) override { return outbox_rows::enqueue(sql_, m); }
+  bool enqueue(const app::OutboxMessage& m) override { return outbox_rows::enqueue(sql_, cache_, m); }
   std::vector<app::OutboxMessage> claim_due(domain::Instant now, const std::string& worker,
                                             domain::Instant lease_until, int limit) override {
     return outbox_rows::claim_due(sql_, d_, now, worker, lease_until, limit);
@@ -830,13 +835,19 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::session& session() { return sql_; }
 
  private:
-  void write_access(const domain::ExceptionRequest& r) {
+  // Who may see a request besides its readers by role: its requester, approvers and invitees.
+  static std::set<std::string> access_of(const domain::ExceptionRequest& r) {
     std::set<std::string> people{r.requester};
     for (const auto& s : r.approvals) {
       people.insert(s.eligible.begin(), s.eligible.end());
       if (!s.by.empty()) people.insert(s.by);
     }
     for (const auto& i : r.invitations) people.insert(i.email);
+    return people;
+  }
+
+  void write_access(const domain::ExceptionRequest& r) {
+    const std::set<std::string> people = access_of(r);
     struct Access {
       long long id = 0;
       std::string email;

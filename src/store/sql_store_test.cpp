@@ -206,7 +206,7 @@ TEST_F(SqlStore, UpdateWritesTheNextVersionAndRefusesAStaleOne) {
   fresh.content.title = "changed";
   {
     auto uow = store_->begin_write();
-    EXPECT_TRUE(uow->update(fresh));
+    EXPECT_TRUE(uow->update(fresh, r));
     uow->commit();
   }
   auto stale = r;
@@ -217,8 +217,8 @@ TEST_F(SqlStore, UpdateWritesTheNextVersionAndRefusesAStaleOne) {
   ahead.content.title = "ahead";
   {
     auto uow = store_->begin_write();
-    EXPECT_FALSE(uow->update(stale));
-    EXPECT_FALSE(uow->update(ahead));
+    EXPECT_FALSE(uow->update(stale, r));
+    EXPECT_FALSE(uow->update(ahead, r));
     uow->commit();
   }
   auto stored = find(r.id);
@@ -351,6 +351,28 @@ TEST_F(SqlStore, FindAndFindByRefReturnEveryFieldAsWritten) {
   EXPECT_FALSE(store_->begin_read()->find_by_ref("EXC-2026-9999"));
 }
 
+// Only the columns that differ from `before` are written (the indexes of the others are left
+// alone): a column `before` and `r` agree on keeps what is stored.
+TEST_F(SqlStore, UpdateWritesOnlyWhatDiffersFromBefore) {
+  auto stored = insert(request("ana@x.test", "Engineering", "p1", "original"));
+  auto before = stored;
+  before.content.scope = "not what is stored";
+  auto r = before;
+  r.content.title = "changed";
+  r.status = domain::Status::withdrawn;
+  r.version = stored.version + 1;
+  {
+    auto uow = store_->begin_write();
+    ASSERT_TRUE(uow->update(r, before));
+    uow->commit();
+  }
+  auto now = find(stored.id);
+  EXPECT_EQ(now->content.title, "changed");
+  EXPECT_EQ(now->status, domain::Status::withdrawn);
+  EXPECT_EQ(now->version, stored.version + 1);
+  EXPECT_EQ(now->content.scope, stored.content.scope);
+}
+
 TEST_F(SqlStore, UpdateRoundTripsEveryField) {
   auto r = insert(request("ana@x.test", "Engineering", "p1", "bare"));
   auto full = everything();
@@ -360,7 +382,7 @@ TEST_F(SqlStore, UpdateRoundTripsEveryField) {
   full.version = r.version + 1;
   {
     auto uow = store_->begin_write();
-    ASSERT_TRUE(uow->update(full));
+    ASSERT_TRUE(uow->update(full, r));
     uow->commit();
   }
   expect_same(*find(r.id), full);
@@ -371,7 +393,7 @@ TEST_F(SqlStore, UpdateRoundTripsEveryField) {
   bare.version = full.version + 1;
   {
     auto uow = store_->begin_write();
-    ASSERT_TRUE(uow->update(bare));
+    ASSERT_TRUE(uow->update(bare, full));
     uow->commit();
   }
   expect_same(*find(r.id), bare);
@@ -521,10 +543,11 @@ TEST_F(Register, SearchFollowsEditsAndFindsWordsFromTheirStart) {
   EXPECT_EQ(ids(f), Ids{});
   {
     auto uow = store_->begin_write();
-    auto r = *uow->find(r3_.id);
+    const auto before = *uow->find(r3_.id);
+    auto r = before;
     r.content.title = "Omega renamed";
     ++r.version;
-    ASSERT_TRUE(uow->update(r));
+    ASSERT_TRUE(uow->update(r, before));
     uow->commit();
   }
   f.q = "gamma";
@@ -573,15 +596,36 @@ TEST_F(Register, RegisterRolesSeeEverything) {
 }
 
 TEST_F(Register, VisibilityFollowsAnUpdate) {
-  auto r = *find(r1_.id);
+  const auto before = *find(r1_.id);
+  auto r = before;
   r.invitations.push_back({"stranger@x.test", "", "owner@x.test", instant("2026-03-02T00:00:00Z")});
   r.version += 1;
   {
     auto uow = store_->begin_write();
-    ASSERT_TRUE(uow->update(r));
+    ASSERT_TRUE(uow->update(r, before));
     uow->commit();
   }
   EXPECT_EQ(ids({}, "stranger@x.test"), Ids{r1_.id});
+  // And an update that leaves who may see it alone keeps them.
+  auto retitled = r;
+  retitled.content.title = "Retitled";
+  retitled.version += 1;
+  {
+    auto uow = store_->begin_write();
+    ASSERT_TRUE(uow->update(retitled, r));
+    uow->commit();
+  }
+  EXPECT_EQ(ids({}, "stranger@x.test"), Ids{r1_.id});
+  // And the invitation withdrawn takes the stranger's sight away.
+  auto uninvited = retitled;
+  uninvited.invitations.clear();
+  uninvited.version += 1;
+  {
+    auto uow = store_->begin_write();
+    ASSERT_TRUE(uow->update(uninvited, retitled));
+    uow->commit();
+  }
+  EXPECT_EQ(ids({}, "stranger@x.test"), Ids{});
 }
 
 TEST_F(Register, DueForExpiryTakesActiveRequestsEndedBeforeTheDay) {
