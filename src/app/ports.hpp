@@ -343,6 +343,24 @@ class Store {
   virtual PoolStats pool_stats() const = 0;
 };
 
+// One read transaction for the steps of one answer (who is calling, then what they read), opened
+// when first needed: one BEGIN, one snapshot and one pooled connection instead of one per step.
+// A step that must write ends it first (end()), so that no thread holds a read connection while
+// it waits for the writer's; the next read opens another.
+class Reading {
+ public:
+  explicit Reading(Store& store) : store_(store) {}
+  UnitOfWork& uow() {
+    if (!uow_) uow_ = store_.begin_read();
+    return *uow_;
+  }
+  void end() { uow_.reset(); }
+
+ private:
+  Store& store_;
+  std::unique_ptr<UnitOfWork> uow_;
+};
+
 class Clock {
  public:
   virtual ~Clock() = default;

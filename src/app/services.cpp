@@ -250,25 +250,26 @@ json to_json(const RequestView& v) {
   return j;
 }
 
-Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token) {
+Outcome<domain::Actor> actor_for_token(Services& s, Reading& reading, const std::string& token) {
   if (token.empty() || token.size() > 200)
     return fail(Error::Kind::unauthorized, "a valid API token is required");
   const Instant now = s.clock.now();
-  std::optional<ApiToken> t;
-  std::optional<domain::Actor> a;
-  {
-    auto uow = s.store.begin_read();
-    t = uow->token_by_hash(sha256_hex(token), now);
-    if (t) a = uow->actor(t->user);
-  }
+  std::optional<ApiToken> t = reading.uow().token_by_hash(sha256_hex(token), now);
+  std::optional<domain::Actor> a = t ? reading.uow().actor(t->user) : std::nullopt;
   if (!t) return fail(Error::Kind::unauthorized, "the API token is unknown, expired or revoked");
   if (!a) return fail(Error::Kind::unauthorized, "the token's user no longer exists");
   if (!t->last_used_at || now.seconds - t->last_used_at->seconds >= 60) {  // one write a minute at most
+    reading.end();
     auto uow = s.store.begin_write();
     uow->touch_token(t->id, now);
     uow->commit();
   }
   return *a;
+}
+
+Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token) {
+  Reading reading(s.store);
+  return actor_for_token(s, reading, token);
 }
 
 Outcome<RequestView> create_request(Services& s, const Actor& a, const json& body) {
@@ -296,11 +297,10 @@ Outcome<RequestView> create_request(Services& s, const Actor& a, const json& bod
   return view_of(s, *uow, a, std::move(r), true);
 }
 
-Outcome<RequestView> get_request(Services& s, const Actor& a, const std::string& id) {
-  auto uow = s.store.begin_read();
-  auto r = load_visible(*uow, a, id);
+Outcome<RequestView> get_request(Services& s, Reading& reading, const Actor& a, const std::string& id) {
+  auto r = load_visible(reading.uow(), a, id);
   if (!r) return fail(r.error());
-  return view_of(s, *uow, a, std::move(*r), true);
+  return view_of(s, reading.uow(), a, std::move(*r), true);
 }
 
 std::string sort_key(const ExceptionRequest& r, const std::string& sort) {
@@ -341,14 +341,14 @@ bool waiting_for_caller(const RequestView& v) {
 
 }  // namespace
 
-Outcome<Page> list_requests(Services& s, const Actor& a, const ListFilter& filter) {
+Outcome<Page> list_requests(Services& s, Reading& reading, const Actor& a, const ListFilter& filter) {
   ListFilter f = filter;
   if (f.within_days) f.ends_by = domain::add_days(domain::date_of(s.clock.now()), *f.within_days);
   const bool waiting = !f.waiting_for.empty();
   if (waiting && f.status.empty())
     f.status = {domain::Status::department_review, domain::Status::policy_review,
                 domain::Status::appeal_legal, domain::Status::appeal_executive};
-  auto uow = s.store.begin_read();
+  UnitOfWork* uow = &reading.uow();
   // Without waiting_for, one read of limit + 1 rows. With it, the rows the caller cannot act on
   // are dropped after reading, so reads go on, page by page, until limit + 1 are kept.
   ListFilter q = f;
@@ -383,6 +383,16 @@ Outcome<Page> list_requests(Services& s, const Actor& a, const ListFilter& filte
   }
   page.items = std::move(kept);
   return page;
+}
+
+Outcome<Page> list_requests(Services& s, const Actor& a, const ListFilter& filter) {
+  Reading reading(s.store);
+  return list_requests(s, reading, a, filter);
+}
+
+Outcome<RequestView> get_request(Services& s, const Actor& a, const std::string& id) {
+  Reading reading(s.store);
+  return get_request(s, reading, a, id);
 }
 
 Outcome<std::vector<AuditEvent>> request_events(Services& s, const Actor& a, const std::string& id) {

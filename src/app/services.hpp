@@ -60,12 +60,17 @@ struct Page {
 // orders by the same expression (store/exception_rows.cpp).
 std::string sort_key(const ExceptionRequest& r, const std::string& sort);
 
-// Authentication: the actor behind an API token.
+// Authentication: the actor behind an API token, read in `reading` (which then goes on for the
+// answer; it is ended first when the token's last use must be written).
+Outcome<domain::Actor> actor_for_token(Services& s, Reading& reading, const std::string& token);
 Outcome<domain::Actor> actor_for_token(Services& s, const std::string& token);
 
 // Requests
 Outcome<RequestView> create_request(Services& s, const domain::Actor& a, const json& body);
+Outcome<RequestView> get_request(Services& s, Reading& reading, const domain::Actor& a,
+                                 const std::string& id);
 Outcome<RequestView> get_request(Services& s, const domain::Actor& a, const std::string& id);
+Outcome<Page> list_requests(Services& s, Reading& reading, const domain::Actor& a, const ListFilter& f);
 Outcome<Page> list_requests(Services& s, const domain::Actor& a, const ListFilter& f);
 Outcome<std::vector<AuditEvent>> request_events(Services& s, const domain::Actor& a, const std::string& id);
 

@@ -351,6 +351,37 @@ TEST_F(UseCases, ACreatedTokenAuthenticatesItsUser) {
   EXPECT_EQ(nobody.error().kind, K::not_found);
 }
 
+// The token and the answer are read in one transaction (one pooled connection), except when the
+// token's last use is due to be written: then the read is ended before the write, so that no
+// thread holds a read connection while it waits for the writer's.
+TEST_F(UseCases, ATokenAndTheAnswerShareOneReadUnlessTheTokenIsTouched) {
+  auto token = ok(create_token(s_, "ana@x.test", "laptop", "test"));
+  const auto id = create();
+  auto last_used = [&] { return store_->begin_read()->tokens("ana@x.test").at(0).last_used_at; };
+  {
+    Reading reading(s_.store);
+    ok(actor_for_token(s_, reading, token));  // first use: written
+    EXPECT_EQ(store_->pool_stats().in_use, 0u);
+    EXPECT_EQ(last_used()->seconds, clock_.now().seconds);
+  }
+  clock_.advance_seconds(30);
+  {
+    Reading reading(s_.store);
+    auto a = ok(actor_for_token(s_, reading, token));  // a moment later: nothing to write
+    EXPECT_EQ(store_->pool_stats().in_use, 1u);
+    EXPECT_EQ(ok(get_request(s_, reading, a, std::to_string(id))).request.id, id);
+    EXPECT_EQ(store_->pool_stats().in_use, 1u);
+  }
+  EXPECT_EQ(store_->pool_stats().in_use, 0u);
+  EXPECT_EQ(last_used()->seconds, clock_.now().seconds - 30);
+  clock_.advance_seconds(60);
+  {
+    Reading reading(s_.store);
+    ok(actor_for_token(s_, reading, token));  // a minute on: written again
+    EXPECT_EQ(last_used()->seconds, clock_.now().seconds);
+  }
+}
+
 TEST_F(UseCases, SetPasswordRefusesShortPasswords) {
   const auto count = all_events();
   auto short_one = set_password(s_, "ana@x.test", "elevenchars", "test");

@@ -29,6 +29,7 @@ class FakeClock final : public Clock {
   Instant now() const override { return t_; }
   void set(const char* rfc3339) { t_ = *domain::parse_instant(rfc3339); }
   void advance_days(int days) { t_.seconds += days * 86400LL; }
+  void advance_seconds(int seconds) { t_.seconds += seconds; }
 
  private:
   Instant t_ = *domain::parse_instant("2026-03-01T09:00:00Z");

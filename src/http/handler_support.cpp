@@ -9,6 +9,11 @@
 
 namespace waiver::http {
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
+  app::Reading reading(ctx.services.store);
+  return authenticate(ctx, req, reading);
+}
+
+app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req, app::Reading& reading) {
   if (auto h = req.header("authorization")) {
     const std::string& value = *h;
     if (value.size() < 7 || !std::equal(value.begin(), value.begin() + 7, "Bearer ",
@@ -16,7 +21,7 @@ app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req) {
       return app::fail(app::Error::Kind::unauthorized, "the Authorization header must be Bearer TOKEN");
     std::string token = value.substr(7);
     while (!token.empty() && (token.back() == ' ' || token.back() == '\t')) token.pop_back();
-    return app::actor_for_token(ctx.services, token);
+    return app::actor_for_token(ctx.services, reading, token);
   }
   auto cookie = req.cookie(kSessionCookie);
   if (!cookie)

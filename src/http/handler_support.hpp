@@ -14,6 +14,8 @@ using nlohmann::json;
 // The caller, by Bearer token or by session cookie; a cookie-authenticated write must carry
 // the session's X-CSRF-Token (403 otherwise).
 app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req);
+// The same, a token read in `reading`, which the handler goes on reading in for its answer.
+app::Outcome<domain::Actor> authenticate(Context& ctx, const HttpRequest& req, app::Reading& reading);
 
 // Set-Cookie for a new session (HttpOnly, SameSite=Lax, Path=/, Secure over TLS), and to end one.
 void set_session_cookie(HttpResponse& r, const Context& ctx, const app::SignedIn& s);

@@ -158,18 +158,24 @@ HttpResponse create_exception(Context& ctx, const HttpRequest& req) {
   return answer(app::create_request(ctx.services, *actor, *body), 201);
 }
 
+// The caller and the request in one read transaction (app::Reading).
 HttpResponse get_exception(Context& ctx, const HttpRequest& req) {
-  auto actor = authenticate(ctx, req);
+  app::Reading reading(ctx.services.store);
+  auto actor = authenticate(ctx, req, reading);
   if (!actor) return problem(actor.error());
-  return answer(app::get_request(ctx.services, *actor, req.params.at("id")));
+  auto view = app::get_request(ctx.services, reading, *actor, req.params.at("id"));
+  reading.end();
+  return answer(view);
 }
 
 HttpResponse list_exceptions(Context& ctx, const HttpRequest& req) {
-  auto actor = authenticate(ctx, req);
+  app::Reading reading(ctx.services.store);
+  auto actor = authenticate(ctx, req, reading);
   if (!actor) return problem(actor.error());
   auto filter = list_filter(req, *actor);
   if (!filter) return problem(filter.error());
-  auto page = app::list_requests(ctx.services, *actor, *filter);
+  auto page = app::list_requests(ctx.services, reading, *actor, *filter);
+  reading.end();
   if (!page) return problem(page.error());
   // Written as text, item by item (request_text.hpp): a page of 50 as a json tree spent most of
   // its time building and freeing the tree.
