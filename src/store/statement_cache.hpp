@@ -85,11 +85,13 @@ class StatementCache {
     }
   }
   // Prepares `text` once, binding it with `bind(prepare_temp_type&, Vars&)`; then calls
-  // `use(Vars&, soci::statement&)`, which sets the values and executes.
+  // `use(Vars&, soci::statement&)`, which sets the values and executes. An update of a request
+  // names only the columns it changes, so its texts are many: at most kMaxEntries are kept.
   template <typename Vars, typename Bind, typename Use>
   void with(soci::session& sql, const std::string& text, Bind&& bind, Use&& use) {
     auto it = typed_.find(text);
     if (it == typed_.end()) {
+      if (typed_.size() >= kMaxEntries) typed_.clear();
       auto p = std::make_unique<Prepared<Vars>>();
       auto prep = (sql.prepare << text);
       bind(prep, p->vars);
@@ -108,6 +110,11 @@ class StatementCache {
 
   // A statement without parameters or rows (BEGIN, COMMIT, ROLLBACK), prepared once.
   void exec(soci::session& sql, const std::string& text);
+  // How many statements of each kind are kept (at most kMaxEntries each).
+  std::size_t queries_kept() const { return entries_.size(); }
+  std::size_t typed_kept() const { return typed_.size(); }
+  static constexpr std::size_t kMaxEntries = 256;
+
   void clear() {
     entries_.clear();
     commands_.clear();
@@ -115,7 +122,6 @@ class StatementCache {
   }
 
  private:
-  static constexpr std::size_t kMaxEntries = 256;
   std::unordered_map<std::string, std::unique_ptr<CachedStatement>> entries_;
   std::unordered_map<std::string, std::unique_ptr<soci::statement>> commands_;
   std::unordered_map<std::string, std::unique_ptr<PreparedBase>> typed_;
