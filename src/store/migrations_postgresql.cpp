@@ -260,6 +260,13 @@ CREATE EXTENSION IF NOT EXISTS pg_trgm;
 CREATE INDEX exceptions_search ON exceptions USING gin ((ref || ' ' || title || ' ' || requirement || ' ' || description) gin_trgm_ops)
 )sql";
 
+// Every authenticated request reads what its caller heads and owns (SqlUnitOfWork::actor), which
+// scanned both tables.
+constexpr std::string_view kCallerRoles = R"sql(
+CREATE INDEX departments_head ON departments(head_email);
+CREATE INDEX policies_owner ON policies(owner_email)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -270,6 +277,7 @@ constexpr std::array kMigrations{
     Migration{7, "indexes: who may see a request, by request; the register by status and policy",
               kAccessByRequest},
     Migration{8, "a trigram index for text search in the register", kSearch},
+    Migration{9, "indexes: the departments a person heads, the policies they own", kCallerRoles},
 };
 
 }  // namespace

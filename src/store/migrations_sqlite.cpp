@@ -262,6 +262,13 @@ CREATE TRIGGER exceptions_search_update AFTER UPDATE ON exceptions WHEN old.ref 
 INSERT INTO exceptions_search (exceptions_search) VALUES ('rebuild')
 )sql";
 
+// Every authenticated request reads what its caller heads and owns (SqlUnitOfWork::actor), which
+// scanned both tables.
+constexpr std::string_view kCallerRoles = R"sql(
+CREATE INDEX departments_head ON departments(head_email);
+CREATE INDEX policies_owner ON policies(owner_email)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -272,6 +279,7 @@ constexpr std::array kMigrations{
     Migration{7, "indexes: who may see a request, by request; the register by status and policy",
               kAccessByRequest},
     Migration{8, "a full-text index for text search in the register", kSearch},
+    Migration{9, "indexes: the departments a person heads, the policies they own", kCallerRoles},
 };
 
 }  // namespace
