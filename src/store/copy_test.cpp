@@ -16,6 +16,7 @@
 
 #include "app/services.hpp"
 #include "cli/demo.hpp"
+#include "store/postgresql_test_database.hpp"
 #include "store/soci_types.hpp"
 #include "testing/support.hpp"
 
@@ -249,36 +250,6 @@ TEST_F(Copy, AnEmptyInstallationCopiesToo) {
 
 // ---- PostgreSQL ------------------------------------------------------------------------------
 
-// A new empty database on the test server, dropped afterwards (as in postgresql_store_test.cpp).
-class PostgresDatabase {
- public:
-  PostgresDatabase() {
-    const char* base = std::getenv("WAIVER_TEST_POSTGRES_URL");
-    if (!base || !*base) return;
-    base_ = base;
-    name_ = "waiver_copy_" + std::to_string(std::random_device{}()) + std::to_string(counter_++);
-    admin().once << "CREATE DATABASE " + name_;
-    url_ = *parse_database_url(base_.substr(0, base_.rfind('/') + 1) + name_);
-  }
-  ~PostgresDatabase() {
-    if (name_.empty()) return;
-    try {
-      admin().once << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (...) {
-    }
-  }
-  bool available() const { return !name_.empty(); }
-  const DatabaseUrl& url() const { return url_; }
-
- private:
-  soci::session admin() const {
-    return soci::session(*soci::factory_postgresql(), parse_database_url(base_)->target);
-  }
-  static inline int counter_ = 0;
-  std::string base_, name_;
-  DatabaseUrl url_;
-};
-
 class CopyPostgresql : public Copy {
  protected:
   void SetUp() override {
@@ -286,7 +257,7 @@ class CopyPostgresql : public Copy {
                                     "which starts a throw-away PostgreSQL cluster";
     Copy::SetUp();
   }
-  PostgresDatabase pg_;
+  PostgresDatabase pg_{"waiver_copy_"};
 };
 
 TEST_F(CopyPostgresql, SqliteToPostgresqlAndBackKeepsEveryRowAndTheHead) {

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "app/services.hpp"
+#include "store/postgresql_test_database.hpp"
 #include "store/sql_store.hpp"
 #include "testing/support.hpp"
 
@@ -24,40 +25,6 @@ const auto* const kSodium = ::testing::AddGlobalTestEnvironment(new waiver::test
 class Clock final : public app::Clock {
  public:
   domain::Instant now() const override { return *domain::parse_instant("2026-09-01T10:00:00Z"); }
-};
-
-// A new empty database on the test server, dropped afterwards.
-class PostgresDatabase {
- public:
-  PostgresDatabase() {
-    const char* base = std::getenv("WAIVER_TEST_POSTGRES_URL");
-    if (!base || !*base) return;
-    base_ = base;
-    name_ = "waiver_test_" + std::to_string(std::random_device{}()) + std::to_string(counter_++);
-    admin().once << "CREATE DATABASE " + name_;
-    url_ = base_.substr(0, base_.rfind('/') + 1) + name_;
-  }
-  ~PostgresDatabase() {
-    if (url_.empty()) return;
-    try {
-      admin().once << "DROP DATABASE IF EXISTS " + name_ + " WITH (FORCE)";
-    } catch (...) {
-    }
-  }
-  bool available() const { return !url_.empty(); }
-  soci::session raw() const {
-    return soci::session(*soci::factory_postgresql(), parse_database_url(url_)->target);
-  }
-  std::unique_ptr<app::Store> open(std::size_t pool = 4) const {
-    return open_store(*parse_database_url(url_), {pool, true});
-  }
-
- private:
-  soci::session admin() const {
-    return soci::session(*soci::factory_postgresql(), parse_database_url(base_)->target);
-  }
-  static inline int counter_ = 0;
-  std::string base_, name_, url_;
 };
 
 class OnPostgresql : public ::testing::Test {
