@@ -306,6 +306,26 @@ TEST_F(UseCases, ListRequestsPagesWithNextBefore) {
   EXPECT_TRUE(ok(list_requests(s_, actor("stranger"), f)).items.empty());
 }
 
+// Pages read through one Reading (an export) show the register as it was when the first was read.
+TEST_F(UseCases, PagesReadInOneReadingSeeOneMoment) {
+  std::vector<domain::Id> ids;
+  for (int i = 0; i < 3; ++i) ids.push_back(create(complete_request("Request " + std::to_string(i))));
+  ListFilter f;
+  f.limit = 1;
+  Reading reading(s_.store);
+  auto first = ok(list_requests(s_, reading, actor("ana"), f));
+  ASSERT_EQ(first.items.at(0).request.id, ids[2]);
+  ok(run(edit_request, "ana", ids[0], {{"title", "Renamed meanwhile"}}));
+  f.limit = 5;
+  f.before_id = first.next_before;
+  auto rest = ok(list_requests(s_, reading, actor("ana"), f));
+  ASSERT_EQ(rest.items.size(), 2u);
+  EXPECT_EQ(rest.items.at(1).request.content.title, "Request 0");
+  reading.end();
+  EXPECT_EQ(ok(list_requests(s_, reading, actor("ana"), f)).items.at(1).request.content.title,
+            "Renamed meanwhile");
+}
+
 TEST_F(UseCases, ExpiringWithinDaysCountsFromTheClocksDay) {
   const auto id = active_request();  // ends 2026-04-30
   clock_.set("2026-04-20T12:00:00Z");

@@ -197,8 +197,11 @@ HttpResponse list_exceptions(Context& ctx, const HttpRequest& req) {
   return r;
 }
 
+// Every page of the export is read in one read transaction (app::Reading): the file is the
+// register as it was at one moment, even while others change it.
 HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {
-  auto actor = authenticate(ctx, req);
+  app::Reading reading(ctx.services.store);
+  auto actor = authenticate(ctx, req, reading);
   if (!actor) return problem(actor.error());
   const std::string format = req.query_value("format").value_or("csv");
   if (format != "csv" && format != "xlsx")
@@ -209,7 +212,7 @@ HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {
   filter->limit = 200;
   std::vector<app::RequestView> all;
   for (;;) {
-    auto page = app::list_requests(ctx.services, *actor, *filter);
+    auto page = app::list_requests(ctx.services, reading, *actor, *filter);
     if (!page) return problem(page.error());
     for (auto& v : page->items) all.push_back(std::move(v));
     if (!page->next_before) break;
@@ -217,6 +220,7 @@ HttpResponse export_exceptions(Context& ctx, const HttpRequest& req) {
     filter->after_key = page->next_key;
     filter->after_id = page->next_before;
   }
+  reading.end();
   HttpResponse r;
   if (format == "xlsx") {
     auto file = register_xlsx(all);
