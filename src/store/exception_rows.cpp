@@ -316,13 +316,7 @@ domain::ExceptionRequest request_from_row(const soci::row& row) {
   x.invitations = app::invitations_from_json(json_at(r, "invitations_json"));
   x.closed_reason = text_at(r, "closed_reason");
   if (auto p = int_at(r, "parent_id")) x.parent_id = *p;
-  const std::string ext = text_at(r, "extension_ids");
-  for (std::size_t start = 0; start < ext.size();) {
-    auto end = ext.find(',', start);
-    if (end == std::string::npos) end = ext.size();
-    x.extension_ids.push_back(std::stoll(ext.substr(start, end - start)));
-    start = end + 1;
-  }
+  for (const auto& id : split_commas(text_at(r, "extension_ids"))) x.extension_ids.push_back(std::stoll(id));
   std::sort(x.extension_ids.begin(), x.extension_ids.end());  // group_concat has no order
   x.version = int_at(r, "version").value_or(1);
   x.created_at = instant_at(r, "created_at").value_or(domain::Instant{});

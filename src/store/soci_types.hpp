@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace soci {
 
@@ -63,6 +64,19 @@ inline std::string text_at(const soci::row& r, const std::string& name) {
 inline std::optional<std::string> opt_text_at(const soci::row& r, const std::string& name) {
   if (r.get_indicator(name) == soci::i_null) return std::nullopt;
   return r.get<std::string>(name);
+}
+
+// The pieces of a comma-separated column (roles, a policy's reminder days, the ids of a request's
+// extensions), in order; empty pieces ("", "a,,b", "a,") are left out.
+inline std::vector<std::string> split_commas(const std::string& text) {
+  std::vector<std::string> out;
+  for (std::size_t start = 0; start < text.size();) {
+    auto end = text.find(',', start);
+    if (end == std::string::npos) end = text.size();
+    if (end > start) out.push_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return out;
 }
 
 }  // namespace waiver::store

@@ -58,13 +58,8 @@ std::string roles_text(const std::set<domain::Role>& roles) {
 
 std::set<domain::Role> roles_from(const std::string& text) {
   std::set<domain::Role> out;
-  std::size_t start = 0;
-  while (start <= text.size()) {
-    auto end = text.find(',', start);
-    if (end == std::string::npos) end = text.size();
-    if (auto r = domain::from_string<domain::Role>(text.substr(start, end - start))) out.insert(*r);
-    start = end + 1;
-  }
+  for (const auto& piece : split_commas(text))
+    if (auto r = domain::from_string<domain::Role>(piece)) out.insert(*r);
   return out;
 }
 
@@ -219,13 +214,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
                               text_at(r, "owner_email"),
                               {},
                               {}};
-             const std::string days = text_at(r, "reminder_days");
-             for (std::size_t start = 0; start < days.size();) {
-               auto end = days.find(',', start);
-               if (end == std::string::npos) end = days.size();
-               p.reminder_days.push_back(std::stoi(days.substr(start, end - start)));
-               start = end + 1;
-             }
+             for (const auto& day : split_commas(text_at(r, "reminder_days")))
+               p.reminder_days.push_back(std::stoi(day));
              out = std::move(p);
            });
     if (!out) return std::nullopt;
