@@ -54,12 +54,15 @@ T must(app::Outcome<T> r) {
   if constexpr (!std::is_void_v<T>) return std::move(*r);
 }
 
-// `one_shot`: a command that runs and exits (not `serve`), which may use a large SQLite page cache.
+// `one_shot`: a command that runs and exits (not `serve`), which may use a large SQLite page cache
+// and keep SQLite's temporary storage in memory.
 std::unique_ptr<app::Store> open(const Config& c, bool one_shot = false) {
   auto url = store::parse_database_url(c.db);
   if (!url) throw Failure(url.error());
-  return store::open_store(*url,
-                           {static_cast<std::size_t>(c.db_pool_size), true, one_shot ? 128u * 1024 : 0});
+  return store::open_store(*url, {.pool_size = static_cast<std::size_t>(c.db_pool_size),
+                                  .migrate = true,
+                                  .sqlite_cache_kib = one_shot ? 128u * 1024 : 0,
+                                  .sqlite_temp_in_memory = one_shot});
 }
 
 // The database URL without its password, for messages.

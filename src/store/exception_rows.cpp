@@ -217,7 +217,7 @@ std::uint64_t changed_columns(const ExceptionRow& now, const ExceptionRow& befor
   return changed;
 }
 
-const std::string& insert_exception_sql() {
+const std::string& insert_exception_sql(bool returning_id) {
   static const std::string kSql = [] {
     std::string names, values;
     ExceptionRow row;
@@ -225,9 +225,10 @@ const std::string& insert_exception_sql() {
       names += (names.empty() ? "" : ", ") + std::string(c);
       values += (values.empty() ? ":" : ", :") + std::string(c);
     });
-    return "INSERT INTO exceptions (" + names + ") VALUES (" + values + ") RETURNING id";
+    return "INSERT INTO exceptions (" + names + ") VALUES (" + values + ")";
   }();
-  return kSql;
+  static const std::string kReturning = kSql + " RETURNING id";
+  return returning_id ? kReturning : kSql;
 }
 
 std::string update_exception_sql(std::uint64_t changed) {

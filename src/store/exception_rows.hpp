@@ -27,7 +27,8 @@ ExceptionRow to_row(const domain::ExceptionRequest& r);
 // Binds the columns whose bits are set in `only` (in the order of insert_exception_sql), by name.
 void bind_row(soci::details::prepare_temp_type& prep, ExceptionRow& row,
               std::uint64_t only = ~std::uint64_t{0});
-const std::string& insert_exception_sql();
+// With RETURNING id when `returning_id` (Dialect::returning_id).
+const std::string& insert_exception_sql(bool returning_id);
 // The columns of `now` that differ from `before`, one bit each, and always `version`.
 std::uint64_t changed_columns(const ExceptionRow& now, const ExceptionRow& before);
 // UPDATE of the `changed` columns only, so that SQLite and PostgreSQL leave the indexes of the

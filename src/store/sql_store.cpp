@@ -573,16 +573,22 @@ class SqlUnitOfWork final : public app::UnitOfWork {
       ExceptionRow row;
       long long id = 0;
     };
+    const bool returning = d_.returning_id;
     cache_.with<Insert>(
-        sql_, insert_exception_sql(),
-        [](auto& prep, Insert& v) {
+        sql_, insert_exception_sql(returning),
+        [returning](auto& prep, Insert& v) {
           bind_row(prep, v.row);
-          prep, soci::into(v.id);
+          if (returning) prep, soci::into(v.id);
         },
         [&](Insert& v, soci::statement& st) {
           v.row = to_row(r);
-          execute_one(st);
-          r.id = v.id;
+          if (returning) {
+            execute_one(st);
+            r.id = v.id;
+          } else {
+            st.execute(true);
+            r.id = last_insert_rowid();
+          }
         });
     write_access(r);
   }
@@ -825,6 +831,12 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::session& session() { return sql_; }
 
  private:
+  // SQLite: the id of the row this connection inserted last.
+  long long last_insert_rowid() {
+    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql_.get_backend());
+    return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
+  }
+
   // Who may see a request besides its readers by role: its requester, approvers and invitees.
   static std::set<std::string> access_of(const domain::ExceptionRequest& r) {
     std::set<std::string> people{r.requester};
@@ -920,6 +932,7 @@ class SqlStore final : public app::Store {
       s << "PRAGMA synchronous = FULL";
       if (options.sqlite_cache_kib > 0)
         s << "PRAGMA cache_size = -" + std::to_string(options.sqlite_cache_kib);
+      if (options.sqlite_temp_in_memory) s << "PRAGMA temp_store = MEMORY";
     }
     if (options.migrate) migrate();
   }
