@@ -5,3 +5,5 @@ math.randomseed(os.time())
 request = function()
   return wrk.format("GET", "/api/v1/exceptions/" .. math.random(1, n), { ["Authorization"] = "Bearer " .. token })
 end
+-- The latency histogram for run.sh (latency.lua, beside this file).
+dofile((debug.getinfo(1, "S").source:match("^@(.*/)") or "./") .. "latency.lua")

@@ -28,6 +28,12 @@ trap cleanup EXIT
 now_ms() { date +%s%3N; }
 # The server's CPU time so far (user + system, in clock ticks), from /proc.
 server_ticks() { awk '{print $14 + $15}' "/proc/$server/stat"; }
+# The 99th percentile, in ms, of the "microseconds count" lines of bench/latency.lua.
+p99_of() {
+  sort -n "$1" | awk '{ v[NR] = $1; c[NR] = $2; total += $2 }
+    END { need = total * 0.99; for (i = 1; i <= NR; i++) { seen += c[i]; if (seen >= need) { printf "%.2f", v[i] / 1000; exit } } }'
+}
+
 # wrk's requests/s, its p99 in ms from --latency output, and the server's CPU time per request in
 # µs (its user + system time over the run, divided by the requests: less swayed than req/s by what
 # else the machine runs, so a change can be measured on a busy machine).
@@ -35,7 +41,7 @@ wrk_run() {  # connections script [env…]
   local conns=$1 script=$2 out ticks0 ticks1
   # Two seconds of the same load first, not counted: each pooled connection prepares its
   # statements, and the route's pages come into SQLite's cache.
-  wrk -t2 -c"$conns" -d2s -s "$root/bench/$script" "http://127.0.0.1:$port" >/dev/null 2>&1
+  WAIVER_BENCH_LATENCY_FILE="" wrk -t2 -c"$conns" -d2s -s "$root/bench/$script" "http://127.0.0.1:$port" >/dev/null 2>&1
   ticks0=$(server_ticks)
   out=$(wrk -t2 -c"$conns" -d"${seconds}s" --latency -s "$root/bench/$script" "http://127.0.0.1:$port" 2>&1)
   ticks1=$(server_ticks)
@@ -92,20 +98,25 @@ for n in "${sizes[@]}"; do
   t1=$(now_ms); start_ms=$((t1 - t0))
 
   export WAIVER_BENCH_TOKEN=$token WAIVER_BENCH_N=$n
-  # The ceiling and by id alternately, twice each for half the time, so that a drift of the
-  # machine's speed (other guests of the host) weighs on both alike: the mean req/s and CPU time,
-  # the larger p99.
+  # The ceiling and by id alternately, four times each for a quarter of the time, so that a drift
+  # of the machine's speed (other guests of the host) weighs on both alike: the mean req/s and CPU
+  # time of the rounds, and the p99 of all the requests of the four rounds (wrk's latency
+  # histograms, written by bench/latency.lua, merged).
   full=$seconds
-  seconds=$(( (full + 1) / 2 ))
-  read -r h1 hp1 hc1 < <(WAIVER_BENCH_PATH=/api/v1/health wrk_run 64 path.lua)
-  read -r b1 bp1 bc1 < <(wrk_run 64 by_id.lua)
-  read -r h2 hp2 hc2 < <(WAIVER_BENCH_PATH=/api/v1/health wrk_run 64 path.lua)
-  read -r b2 bp2 bc2 < <(wrk_run 64 by_id.lua)
+  rounds=4
+  seconds=$(( (full + rounds - 1) / rounds ))
+  : >"$work/health.latency"; : >"$work/byid.latency"
+  health_rps=0 health_cpu=0 byid_rps=0 byid_cpu=0
+  for _ in $(seq "$rounds"); do
+    read -r rps _ cpu < <(WAIVER_BENCH_LATENCY_FILE="$work/health.latency" WAIVER_BENCH_PATH=/api/v1/health wrk_run 64 path.lua)
+    health_rps=$((health_rps + rps)); health_cpu=$((health_cpu + cpu))
+    read -r rps _ cpu < <(WAIVER_BENCH_LATENCY_FILE="$work/byid.latency" wrk_run 64 by_id.lua)
+    byid_rps=$((byid_rps + rps)); byid_cpu=$((byid_cpu + cpu))
+  done
   seconds=$full
-  read -r health_rps health_p99 health_cpu < <(awk -v a="$h1" -v b="$h2" -v p="$hp1" -v q="$hp2" -v c="$hc1" -v d="$hc2" \
-    'BEGIN { printf "%d %.2f %.0f\n", (a + b) / 2, (p > q ? p : q), (c + d) / 2 }')
-  read -r byid_rps byid_p99 byid_cpu < <(awk -v a="$b1" -v b="$b2" -v p="$bp1" -v q="$bp2" -v c="$bc1" -v d="$bc2" \
-    'BEGIN { printf "%d %.2f %.0f\n", (a + b) / 2, (p > q ? p : q), (c + d) / 2 }')
+  health_rps=$((health_rps / rounds)); health_cpu=$((health_cpu / rounds))
+  byid_rps=$((byid_rps / rounds)); byid_cpu=$((byid_cpu / rounds))
+  health_p99=$(p99_of "$work/health.latency"); byid_p99=$(p99_of "$work/byid.latency")
   read -r reg_rps reg_p99 reg_cpu < <(WAIVER_BENCH_PATH="/api/v1/exceptions?status=active&policy=policy-7&limit=50" wrk_run 16 path.lua)
   read -r q_rps q_p99 q_cpu < <(WAIVER_BENCH_PATH="/api/v1/exceptions?q=firewall&limit=50" wrk_run 16 path.lua)
   rss_mb=$(awk '/VmHWM/ {printf "%.0f", $2/1024}' "/proc/$server/status")
