@@ -587,7 +587,9 @@ class SqlUnitOfWork final : public app::UnitOfWork {
             r.id = v.id;
           } else {
             st.execute(true);
-            r.id = last_insert_rowid();
+            long long id = 0;
+            sql_.get_last_insert_id("exceptions", id);  // SQLite: sqlite3_last_insert_rowid
+            r.id = id;
           }
         });
     write_access(r);
@@ -831,12 +833,6 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::session& session() { return sql_; }
 
  private:
-  // SQLite: the id of the row this connection inserted last.
-  long long last_insert_rowid() {
-    auto* backend = static_cast<soci::sqlite3_session_backend*>(sql_.get_backend());
-    return sqlite_api::sqlite3_last_insert_rowid(backend->conn_);
-  }
-
   // Who may see a request besides its readers by role: its requester, approvers and invitees.
   static std::set<std::string> access_of(const domain::ExceptionRequest& r) {
     std::set<std::string> people{r.requester};

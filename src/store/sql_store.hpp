@@ -22,10 +22,10 @@ struct StoreOptions {
   // import of a whole register in one transaction) gains from a large one: pages do not spill.
   std::size_t sqlite_cache_kib = 0;
   // SQLite's temporary storage in memory (PRAGMA temp_store = MEMORY). A statement inside a
-  // transaction keeps the pages it changes in a statement journal, so that it alone can be undone;
-  // past 64 KiB SQLite writes that journal to a temporary file. Inserting a request changes about
-  // 70 KiB (15 indexes), so an import wrote 37 times a request to /var/tmp for nothing. A one-shot
-  // command sets it; `serve` does not (a large sort would grow its memory).
+  // transaction may keep the pages it changes in a statement journal, so that it alone can be
+  // undone; past 64 KiB SQLite writes that journal to a temporary file. The import's last
+  // statement, which indexes all its rows for search, wrote one (an import of 100 k: 1 s of 11).
+  // A one-shot command sets it; `serve` does not (a large sort would grow its memory).
   bool sqlite_temp_in_memory = false;
 };
 
