@@ -26,7 +26,7 @@ done
 packages=(
   build-essential g++ cmake ninja-build pkg-config git
   librestinio-dev libasio-dev libfmt-dev libspdlog-dev nlohmann-json3-dev libyaml-cpp-dev
-  libexpected-dev libsodium-dev libcurl4-openssl-dev libssl-dev libcli11-dev
+  libexpected-dev libsodium-dev libcurl4-openssl-dev libssl-dev libcli11-dev libsimdjson-dev
   libsoci-dev libboost-dev libsqlite3-dev libpq-dev sqlite3 libxlsxwriter-dev unzip libcsv-dev
   postgresql postgresql-client
   libgtest-dev libgmock-dev clang-format clang-tidy

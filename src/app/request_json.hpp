@@ -24,9 +24,10 @@ json to_json(const domain::Invitation& i);
 json to_json(const domain::Note& n, const char* body_key);
 
 std::vector<domain::ApprovalSlot> approvals_from_json(const json& j);
-// The stored compensating controls (the array to_json writes), read by nlohmann's SAX parser
-// straight into the structs: no json tree (a tenth of reading a request). Malformed text throws
-// nlohmann::json::parse_error, as json::parse would.
+// The stored compensating controls (the array to_json writes), read straight into the structs by
+// simdjson's parser (docs/adr/0001-simdjson-for-stored-controls.md); text simdjson refuses goes
+// through nlohmann's SAX parser, so malformed text throws nlohmann::json::parse_error, as
+// json::parse would.
 std::vector<domain::CompensatingControl> controls_from_text(std::string_view text);
 domain::Appeal appeal_from_json(const json& j);
 std::vector<domain::Invitation> invitations_from_json(const json& j);
