@@ -242,10 +242,11 @@ std::string update_exception_sql(std::uint64_t changed) {
   return "UPDATE exceptions SET " + sets + " WHERE id = :id AND version = :previous";
 }
 
-std::string select_exceptions(const Dialect& d) {
+std::string select_exceptions(const Dialect& d, std::string_view more_columns) {
   return std::string("SELECT e.*, u.name AS requester_name, (SELECT ") + d.id_list +
-         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
-         "FROM exceptions e JOIN users u ON u.email = e.requester_email";
+         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids" +
+         (more_columns.empty() ? std::string() : ", " + std::string(more_columns)) +
+         " FROM exceptions e JOIN users u ON u.email = e.requester_email";
 }
 
 namespace {

@@ -34,8 +34,9 @@ std::uint64_t changed_columns(const ExceptionRow& now, const ExceptionRow& befor
 // UPDATE of the `changed` columns only, so that SQLite and PostgreSQL leave the indexes of the
 // others alone; binds also :id and :previous (the old version).
 std::string update_exception_sql(std::uint64_t changed);
-// SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended.
-std::string select_exceptions(const Dialect& d);
+// SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended; more_columns
+// (over e) are selected after the request's.
+std::string select_exceptions(const Dialect& d, std::string_view more_columns = {});
 domain::ExceptionRequest request_from_row(const soci::row& r);
 app::AuditEvent event_from_row(const soci::row& r);
 

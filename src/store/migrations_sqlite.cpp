@@ -269,6 +269,13 @@ CREATE INDEX departments_head ON departments(head_email);
 CREATE INDEX policies_owner ON policies(owner_email)
 )sql";
 
+// A request's notes are read in the order they were written (SqlUnitOfWork::notes); the index was
+// on (exception_id, kind), so every read sorted them.
+constexpr std::string_view kNotesInOrder = R"sql(
+DROP INDEX exception_notes_exception;
+CREATE INDEX exception_notes_exception ON exception_notes(exception_id, id)
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -280,6 +287,7 @@ constexpr std::array kMigrations{
               kAccessByRequest},
     Migration{8, "a full-text index for text search in the register", kSearch},
     Migration{9, "indexes: the departments a person heads, the policies they own", kCallerRoles},
+    Migration{10, "index: a request's notes in the order they were written", kNotesInOrder},
 };
 
 }  // namespace

@@ -11,6 +11,7 @@
 #include <mutex>
 #include <set>
 #include <stdexcept>
+#include <unordered_set>
 
 #include "app/idempotency.hpp"
 #include "app/organisation_json.hpp"
@@ -536,10 +537,22 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return out;
   }
 
+  // Also whether the request has notes: most have none, and a request read by id is then shown
+  // with its notes (notes() answers from without_notes_ instead of a query).
   std::optional<domain::ExceptionRequest> find(app::Id id) override {
-    const std::string by_id = select_exceptions(d_) + " WHERE e.id = :id";
+    static const auto by_id = [](const Dialect& d) {
+      return select_exceptions(
+                 d,
+                 "CASE WHEN EXISTS (SELECT 1 FROM exception_notes n WHERE n.exception_id = e.id) "
+                 "THEN 1 ELSE 0 END AS has_notes") +
+             " WHERE e.id = :id";
+    };
+    static const std::string sqlite = by_id(sqlite_dialect()), postgresql = by_id(postgresql_dialect());
     std::optional<domain::ExceptionRequest> out;
-    cached(by_id, {std::to_string(id)}, [&](const soci::row& r) { out = request_from_row(r); });
+    cached(d_.postgresql ? postgresql : sqlite, {std::to_string(id)}, [&](const soci::row& r) {
+      out = request_from_row(r);
+      if (int_at(r, r.size() - 1).value_or(1) == 0) without_notes_.insert(id);
+    });
     return out;
   }
 
@@ -630,6 +643,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   void add_note(app::Id request, const std::string& kind, const domain::Note& note) override {
     const long long id = request;
+    without_notes_.erase(request);
     const std::string at = format_instant(note.at);
     sql_ << "INSERT INTO exception_notes (exception_id, kind, by_email, body, at) "
             "VALUES (:id, :kind, :by, :body, :at)",
@@ -639,6 +653,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   std::map<std::string, std::vector<domain::Note>> notes(app::Id request) override {
     std::map<std::string, std::vector<domain::Note>> out;
+    if (without_notes_.contains(request)) return out;  // find() saw none, and none was added since
     cached("SELECT kind, by_email, body, at FROM exception_notes WHERE exception_id = :id ORDER BY id",
            {std::to_string(request)}, [&](const soci::row& r) {
              out[text_at(r, "kind")].push_back(
@@ -889,6 +904,9 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     long long after_id = 0;  // rows above it are not in the search index yet
   };
   std::optional<DeferredSearch> deferred_search_;
+  // Requests find() read with no notes, in this unit of work (one transaction); add_note takes a
+  // request out.
+  std::unordered_set<app::Id> without_notes_;
 };
 
 // Before SQLite's first connection: no allocation statistics (each malloc took a global mutex),

@@ -420,6 +420,29 @@ TEST_F(SqlStore, NotesAreKeptPerKindInOrder) {
   EXPECT_TRUE(store_->begin_read()->notes(other.id).empty());
 }
 
+// find() notes whether a request has notes, so that notes() need not ask; a note added in the same
+// unit of work, or found with the request, is still read.
+TEST_F(SqlStore, NotesAfterFindAreThoseStoredAndThoseAddedSince) {
+  auto r = insert(request("ana@x.test", "Engineering", "p1", "noted later"));
+  {
+    auto uow = store_->begin_write();
+    ASSERT_TRUE(uow->find(r.id));
+    EXPECT_TRUE(uow->notes(r.id).empty());
+    uow->add_note(r.id, "input", {"bob@x.test", "first", instant("2026-03-02T00:00:00Z")});
+    ASSERT_EQ(uow->notes(r.id)["input"].size(), 1u);
+    ASSERT_TRUE(uow->find(r.id));  // found again with its note
+    uow->add_note(r.id, "review", {"owner@x.test", "looked", instant("2026-03-03T00:00:00Z")});
+    EXPECT_EQ(uow->notes(r.id).size(), 2u);
+    uow->commit();
+  }
+  auto uow = store_->begin_read();
+  ASSERT_TRUE(uow->find(r.id));
+  auto notes = uow->notes(r.id);
+  ASSERT_EQ(notes["input"].size(), 1u);
+  EXPECT_EQ(notes["input"][0].body, "first");
+  EXPECT_EQ(notes["review"].size(), 1u);
+}
+
 // ---- the register ----------------------------------------------------------------------------
 
 class Register : public SqlStore {
