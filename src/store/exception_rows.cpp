@@ -4,7 +4,6 @@
 #include <cctype>
 #include <stdexcept>
 #include <string_view>
-#include <unordered_map>
 
 #include "app/request_json.hpp"
 #include "store/soci_types.hpp"
@@ -27,64 +26,22 @@ std::optional<std::string> opt_instant(const std::optional<domain::Instant>& t) 
 std::optional<std::string> opt_nonempty(const std::string& s) {
   return s.empty() ? std::nullopt : std::optional<std::string>(s);
 }
-// A row of select_exceptions, read by column name. The names are resolved to positions once per
-// shape of row (kept per thread, checked against the row's names on each use), so a read is one
-// hash of the name instead of soci's two or three std::map lookups.
-class NamedRow {
- public:
-  explicit NamedRow(const soci::row& r) : r_(r), layout_(layout_of(r)) {}
-  std::optional<std::string> text(std::string_view name) const { return opt_text_at(r_, at(name)); }
-  std::optional<std::int64_t> integer(std::string_view name) const { return int_at(r_, at(name)); }
-
- private:
-  struct Layout {
-    std::vector<std::string> names;
-    std::unordered_map<std::string_view, std::size_t> positions;
-  };
-  static const Layout& layout_of(const soci::row& r) {
-    thread_local Layout layout;
-    bool same = layout.names.size() == r.size();
-    for (std::size_t i = 0; same && i < r.size(); ++i)
-      same = r.get_properties(i).get_name() == layout.names[i];
-    if (!same) {
-      layout.positions.clear();
-      layout.names.clear();
-      for (std::size_t i = 0; i < r.size(); ++i) layout.names.push_back(r.get_properties(i).get_name());
-      for (std::size_t i = 0; i < layout.names.size(); ++i) layout.positions.emplace(layout.names[i], i);
-    }
-    return layout;
-  }
-  std::size_t at(std::string_view name) const {
-    auto it = layout_.positions.find(name);
-    if (it == layout_.positions.end())
-      throw std::runtime_error("no column " + std::string(name) + " in the row");
-    return it->second;
-  }
-  const soci::row& r_;
-  const Layout& layout_;
-};
-
-std::string text_at(const NamedRow& r, std::string_view name) { return r.text(name).value_or(""); }
-std::optional<std::int64_t> int_at(const NamedRow& r, std::string_view name) { return r.integer(name); }
-std::optional<domain::Date> date_at(const NamedRow& r, std::string_view name) {
-  auto t = r.text(name);
-  return t ? domain::parse_date(*t) : std::nullopt;
-}
-std::optional<domain::Instant> instant_at(const NamedRow& r, std::string_view name) {
-  auto t = r.text(name);
-  return t ? domain::parse_instant(*t) : std::nullopt;
-}
 template <typename E>
-std::optional<E> enum_at(const NamedRow& r, std::string_view name) {
-  auto t = r.text(name);
+std::optional<E> enum_of(const std::optional<std::string>& t) {
   return t ? domain::from_string<E>(*t) : std::nullopt;
 }
-json json_at(const NamedRow& r, std::string_view name) {
-  auto t = r.text(name);
-  // Most rows have no appeal, invitations or frameworks: no parser for those.
-  if (!t || t->empty() || *t == "[]" || *t == "{}" || *t == "null") return json();
-  return json::parse(*t);
+std::optional<domain::Date> date_of(const std::optional<std::string>& t) {
+  return t ? domain::parse_date(*t) : std::nullopt;
 }
+std::optional<domain::Instant> instant_of(const std::optional<std::string>& t) {
+  return t ? domain::parse_instant(*t) : std::nullopt;
+}
+json json_of(const std::string& t) {
+  // Most rows have no appeal, invitations or frameworks: no parser for those.
+  if (t.empty() || t == "[]" || t == "{}" || t == "null") return json();
+  return json::parse(t);
+}
+json json_of(const std::optional<std::string>& t) { return t ? json_of(*t) : json(); }
 
 }  // namespace
 
@@ -242,9 +199,30 @@ std::string update_exception_sql(std::uint64_t changed) {
   return "UPDATE exceptions SET " + sets + " WHERE id = :id AND version = :previous";
 }
 
+namespace {
+
+// The columns bind_request_row reads, in its order.
+std::string request_columns(const Dialect& d) {
+  static const std::string kColumns = [] {
+    std::string out = "e.id";
+    ExceptionRow row;
+    each_column(row, row, [&](const char* c, auto&, auto&) { out += ", e." + std::string(c); });
+    return out + ", u.name AS requester_name";
+  }();
+  return kColumns + ", (SELECT " + d.id_list +
+         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids";
+}
+
+}  // namespace
+
+void bind_request_row(soci::details::prepare_temp_type& p, RequestRow& out) {
+  p, soci::into(out.id);
+  each_column(out.row, out.row, [&](const char*, auto& field, auto&) { p, soci::into(field); });
+  p, soci::into(out.requester_name), soci::into(out.extension_ids);
+}
+
 std::string select_exceptions(const Dialect& d, std::string_view more_columns) {
-  return std::string("SELECT e.*, u.name AS requester_name, (SELECT ") + d.id_list +
-         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids" +
+  return "SELECT " + request_columns(d) +
          (more_columns.empty() ? std::string() : ", " + std::string(more_columns)) +
          " FROM exceptions e JOIN users u ON u.email = e.requester_email";
 }
@@ -253,9 +231,8 @@ namespace {
 
 // The same rows, from the full-text index first (SQLite): CROSS JOIN keeps that order of the loops.
 std::string select_exceptions_matching(const Dialect& d) {
-  return std::string("SELECT e.*, u.name AS requester_name, (SELECT ") + d.id_list +
-         " FROM exceptions x WHERE x.parent_id = e.id) AS extension_ids "
-         "FROM exceptions_search CROSS JOIN exceptions e ON e.id = exceptions_search.rowid "
+  return "SELECT " + request_columns(d) +
+         " FROM exceptions_search CROSS JOIN exceptions e ON e.id = exceptions_search.rowid "
          "JOIN users u ON u.email = e.requester_email";
 }
 
@@ -280,52 +257,53 @@ std::string search_phrase(const std::string& q) {
 
 }  // namespace
 
-domain::ExceptionRequest request_from_row(const soci::row& row) {
-  const NamedRow r(row);
+domain::ExceptionRequest request_from(RequestRow& rr) {
+  ExceptionRow& r = rr.row;
   domain::ExceptionRequest x;
-  x.id = *int_at(r, "id");
-  x.ref = text_at(r, "ref");
-  x.status = domain::from_string<domain::Status>(text_at(r, "status")).value_or(domain::Status::draft);
-  x.requester = text_at(r, "requester_email");
-  x.requester_name = text_at(r, "requester_name");
-  x.department = text_at(r, "department");
+  x.id = rr.id;
+  x.ref = std::move(r.ref);
+  x.status = domain::from_string<domain::Status>(r.status).value_or(domain::Status::draft);
+  x.requester = std::move(r.requester_email);
+  x.requester_name = rr.requester_name.value_or("");
+  x.department = r.department.value_or("");
   auto& c = x.content;
-  c.title = text_at(r, "title");
-  c.policy_id = text_at(r, "policy_id");
-  c.requirement = text_at(r, "requirement");
-  c.type = enum_at<domain::ExceptionType>(r, "type");
-  c.data_classification = enum_at<domain::DataClassification>(r, "data_classification");
-  c.description = text_at(r, "description");
-  c.alternative = text_at(r, "alternative");
-  c.justification = text_at(r, "justification");
-  c.resources = text_at(r, "resources");
-  c.scope = text_at(r, "scope");
-  if (auto v = int_at(r, "likelihood")) c.likelihood = static_cast<int>(*v);
-  if (auto v = int_at(r, "impact")) c.impact = static_cast<int>(*v);
-  if (auto controls = r.text("controls_json")) c.compensating_controls = app::controls_from_text(*controls);
-  c.start_on = date_at(r, "start_on");
-  c.end_on = date_at(r, "end_on");
-  for (const auto& l : json_at(r, "links_json")) c.links.push_back(l.get<std::string>());
-  x.max_days = static_cast<int>(int_at(r, "max_days").value_or(0));
-  x.matrix_version = int_at(r, "matrix_version").value_or(0);
-  x.approvals = app::approvals_from_json(json_at(r, "approvals_json"));
-  x.implications = enum_at<domain::Implications>(r, "implications");
-  for (const auto& f : json_at(r, "frameworks_json")) x.frameworks.push_back(f.get<std::string>());
-  x.risk_level = enum_at<domain::RiskLevel>(r, "risk_level");
-  x.decision_end_on = date_at(r, "decision_end_on");
-  x.action_plan = text_at(r, "action_plan");
-  x.appeal = app::appeal_from_json(json_at(r, "appeal_json"));
-  x.invitations = app::invitations_from_json(json_at(r, "invitations_json"));
-  x.closed_reason = text_at(r, "closed_reason");
-  if (auto p = int_at(r, "parent_id")) x.parent_id = *p;
-  for (const auto& id : split_commas(text_at(r, "extension_ids"))) x.extension_ids.push_back(std::stoll(id));
+  c.title = std::move(r.title);
+  c.policy_id = std::move(r.policy_id);
+  c.requirement = std::move(r.requirement);
+  c.type = enum_of<domain::ExceptionType>(r.type);
+  c.data_classification = enum_of<domain::DataClassification>(r.data_classification);
+  c.description = std::move(r.description);
+  c.alternative = std::move(r.alternative);
+  c.justification = std::move(r.justification);
+  c.resources = std::move(r.resources);
+  c.scope = std::move(r.scope);
+  if (r.likelihood) c.likelihood = static_cast<int>(*r.likelihood);
+  if (r.impact) c.impact = static_cast<int>(*r.impact);
+  c.compensating_controls = app::controls_from_text(r.controls_json);
+  c.start_on = date_of(r.start_on);
+  c.end_on = date_of(r.end_on);
+  for (const auto& l : json_of(r.links_json)) c.links.push_back(l.get<std::string>());
+  x.max_days = static_cast<int>(r.max_days);
+  x.matrix_version = r.matrix_version;
+  x.approvals = app::approvals_from_json(json_of(r.approvals_json));
+  x.implications = enum_of<domain::Implications>(r.implications);
+  for (const auto& f : json_of(r.frameworks_json)) x.frameworks.push_back(f.get<std::string>());
+  x.risk_level = enum_of<domain::RiskLevel>(r.risk_level);
+  x.decision_end_on = date_of(r.decision_end_on);
+  x.action_plan = std::move(r.action_plan);
+  x.appeal = app::appeal_from_json(json_of(r.appeal_json));
+  x.invitations = app::invitations_from_json(json_of(r.invitations_json));
+  x.closed_reason = std::move(r.closed_reason);
+  x.parent_id = r.parent_id;
+  if (rr.extension_ids)
+    for (const auto& id : split_commas(*rr.extension_ids)) x.extension_ids.push_back(std::stoll(id));
   std::sort(x.extension_ids.begin(), x.extension_ids.end());  // group_concat has no order
-  x.version = int_at(r, "version").value_or(1);
-  x.created_at = instant_at(r, "created_at").value_or(domain::Instant{});
-  x.updated_at = instant_at(r, "updated_at").value_or(domain::Instant{});
-  x.submitted_at = instant_at(r, "submitted_at");
-  x.decided_at = instant_at(r, "decided_at");
-  x.denied_at = instant_at(r, "denied_at");
+  x.version = r.version;
+  x.created_at = domain::parse_instant(r.created_at).value_or(domain::Instant{});
+  x.updated_at = domain::parse_instant(r.updated_at).value_or(domain::Instant{});
+  x.submitted_at = instant_of(r.submitted_at);
+  x.decided_at = instant_of(r.decided_at);
+  x.denied_at = instant_of(r.denied_at);
   return x;
 }
 

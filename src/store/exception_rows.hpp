@@ -37,7 +37,17 @@ std::string update_exception_sql(std::uint64_t changed);
 // SELECT … FROM exceptions e JOIN users u …, to which a WHERE clause is appended; more_columns
 // (over e) are selected after the request's.
 std::string select_exceptions(const Dialect& d, std::string_view more_columns = {});
-domain::ExceptionRequest request_from_row(const soci::row& r);
+// A row of select_exceptions in typed variables, bound once per prepared statement: read by
+// position, not through soci::row (a string per column, copied again, found by name).
+struct RequestRow {
+  long long id = 0;
+  ExceptionRow row;
+  std::optional<std::string> requester_name, extension_ids;
+};
+// Binds the columns of select_exceptions, in its order; the caller binds more_columns after.
+void bind_request_row(soci::details::prepare_temp_type& p, RequestRow& out);
+// The request of a fetched row; moves the row's texts out.
+domain::ExceptionRequest request_from(RequestRow& r);
 app::AuditEvent event_from_row(const soci::row& r);
 
 struct ListQuery {

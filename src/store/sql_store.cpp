@@ -548,18 +548,44 @@ class SqlUnitOfWork final : public app::UnitOfWork {
              " WHERE e.id = :id";
     };
     static const std::string sqlite = by_id(sqlite_dialect()), postgresql = by_id(postgresql_dialect());
+    struct Find {
+      RequestRow out;
+      long long has_notes = 1, id = 0;
+    };
     std::optional<domain::ExceptionRequest> out;
-    cached(d_.postgresql ? postgresql : sqlite, {std::to_string(id)}, [&](const soci::row& r) {
-      out = request_from_row(r);
-      if (int_at(r, r.size() - 1).value_or(1) == 0) without_notes_.insert(id);
-    });
+    cache_.with<Find>(
+        sql_, d_.postgresql ? postgresql : sqlite,
+        [](auto& prep, Find& v) {
+          bind_request_row(prep, v.out);
+          prep, soci::into(v.has_notes), soci::use(v.id, "id");
+        },
+        [&](Find& v, soci::statement& st) {
+          v.id = id;
+          if (!execute_one(st)) return;
+          out = request_from(v.out);
+          if (v.has_notes == 0) without_notes_.insert(id);
+        });
     return out;
   }
 
   std::optional<domain::ExceptionRequest> find_by_ref(const std::string& ref) override {
-    const std::string by_ref = select_exceptions(d_) + " WHERE e.ref = :ref";
+    static const std::string sqlite = select_exceptions(sqlite_dialect()) + " WHERE e.ref = :ref",
+                             postgresql = select_exceptions(postgresql_dialect()) + " WHERE e.ref = :ref";
+    struct FindByRef {
+      RequestRow out;
+      std::string ref;
+    };
     std::optional<domain::ExceptionRequest> out;
-    cached(by_ref, {ref}, [&](const soci::row& r) { out = request_from_row(r); });
+    cache_.with<FindByRef>(
+        sql_, d_.postgresql ? postgresql : sqlite,
+        [](auto& prep, FindByRef& v) {
+          bind_request_row(prep, v.out);
+          prep, soci::use(v.ref, "ref");
+        },
+        [&](FindByRef& v, soci::statement& st) {
+          v.ref = ref;
+          if (execute_one(st)) out = request_from(v.out);
+        });
     return out;
   }
 
@@ -667,9 +693,27 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     // Prepared once per connection and filter shape: its values are parameters, in order of
     // appearance (list_query binds the texts first, then the numbers).
     ListQuery q = list_query(f, reader, d_);
+    struct List {
+      std::vector<std::string> values;
+      std::vector<long long> numbers;
+      RequestRow out;
+    };
     std::vector<domain::ExceptionRequest> out;
-    cache_.run(sql_, q.sql, q.values, q.numbers,
-               [&](const soci::row& r) { out.push_back(request_from_row(r)); });
+    cache_.with<List>(
+        sql_, q.sql,
+        [&q](auto& prep, List& v) {
+          // Sized before binding: soci keeps the addresses of the elements.
+          v.values.resize(q.values.size());
+          v.numbers.resize(q.numbers.size());
+          for (auto& x : v.values) prep, soci::use(x);
+          for (auto& x : v.numbers) prep, soci::use(x);
+          bind_request_row(prep, v.out);
+        },
+        [&](List& v, soci::statement& st) {
+          std::copy(q.values.begin(), q.values.end(), v.values.begin());
+          std::copy(q.numbers.begin(), q.numbers.end(), v.numbers.begin());
+          for (bool got = st.execute(true); got; got = st.fetch()) out.push_back(request_from(v.out));
+        });
     return out;
   }
 
