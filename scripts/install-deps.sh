@@ -33,7 +33,7 @@ packages=(
   curl ca-certificates
 )
 if $with_browser; then packages+=(chromium); fi
-if $with_bench; then packages+=(wrk python3); fi
+if $with_bench; then packages+=(wrk python3 valgrind); fi
 # libFuzzer ships in libclang-rt-14-dev (Debian 12's clang is 14); only the fuzz targets use clang.
 if $with_fuzz; then packages+=(clang libclang-rt-14-dev); fi
 if $with_sqlmap; then packages+=(sqlmap); fi
