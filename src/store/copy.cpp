@@ -143,8 +143,8 @@ const std::vector<Table>& schema() {
 }
 
 // Tables of the store that are not data: each database keeps its own migration history.
-// The text search index (SQLite's exceptions_search and its shadow tables) is derived: the
-// target's triggers fill it as the requests are copied.
+// The text search index (SQLite's exceptions_search and its shadow tables) is derived: it is
+// rebuilt on a SQLite target (PostgreSQL's trigram index follows its table).
 bool is_bookkeeping(const std::string& table) {
   return table == "schema_migrations" || table.starts_with("sqlite_") ||
          table.starts_with("exceptions_search");
@@ -501,6 +501,12 @@ CopyReport copy_database(const DatabaseUrl& from, const DatabaseUrl& to, const C
         if (report.tables.back().rows == 0)
           *target << "INSERT INTO audit_head (id, events, hash) VALUES (1, 0, :h)",
               soci::use(kGenesisHash, "h");
+        if (!target_pg) {
+          // The store indexes a new request for search as it inserts it (no trigger since
+          // migration 11): the copied requests are indexed here, in one pass.
+          stage = "indexing the copied requests for text search";
+          *target << "INSERT INTO exceptions_search (exceptions_search) VALUES ('rebuild')";
+        }
         if (target_pg) {
           stage = "moving the identity sequences past the copied ids";
           for (const auto& t : schema()) {

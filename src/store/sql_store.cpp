@@ -140,21 +140,14 @@ class SqlUnitOfWork final : public app::UnitOfWork {
 
   // SQLite's FTS5 index flushes its pending terms at every statement of the transaction once a
   // row was added to it, so an import of N rows wrote N small segments and merged them (half of
-  // an import's time). Its insert trigger is dropped for the transaction and the new rows are
-  // indexed in one statement before COMMIT; the trigger is created again from its own text.
-  // DDL is transactional in SQLite: a rollback restores the trigger too.
+  // an import's time). insert() leaves the new rows out of the index for the transaction, and
+  // they are indexed in one statement before COMMIT.
   void expect_many_inserts() override {
     if (d_.postgresql || deferred_search_ || !writer_.owns_lock()) return;
-    std::string trigger;
-    soci::indicator ind = soci::i_null;
-    sql_ << "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = 'exceptions_search_insert'",
-        soci::into(trigger, ind);
-    if (!sql_.got_data() || ind == soci::i_null) return;
     long long max_id = 0;
     soci::indicator max_ind = soci::i_null;
     sql_ << "SELECT MAX(id) FROM exceptions", soci::into(max_id, max_ind);
-    sql_ << "DROP TRIGGER exceptions_search_insert";
-    deferred_search_ = DeferredSearch{trigger, max_ind == soci::i_null ? 0 : max_id};
+    deferred_search_ = DeferredSearch{max_ind == soci::i_null ? 0 : max_id};
   }
 
   void index_deferred_search() {
@@ -162,8 +155,31 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     sql_ << "INSERT INTO exceptions_search (rowid, ref, title, requirement, description) "
             "SELECT id, ref, title, requirement, description FROM exceptions WHERE id > :after",
         soci::use(after, "after");
-    sql_ << deferred_search_->trigger_sql;
     deferred_search_.reset();
+  }
+
+  // SQLite: a new request's words into the search index (migration 11: no trigger does it).
+  void index_for_search(const domain::ExceptionRequest& r) {
+    struct Words {
+      long long id = 0;
+      std::string ref, title, requirement, description;
+    };
+    cache_.with<Words>(
+        sql_,
+        "INSERT INTO exceptions_search (rowid, ref, title, requirement, description) "
+        "VALUES (:id, :ref, :title, :requirement, :description)",
+        [](auto& prep, Words& v) {
+          prep, soci::use(v.id, "id"), soci::use(v.ref, "ref"), soci::use(v.title, "title"),
+              soci::use(v.requirement, "requirement"), soci::use(v.description, "description");
+        },
+        [&](Words& v, soci::statement& st) {
+          v.id = r.id;
+          v.ref = r.ref;
+          v.title = r.content.title;
+          v.requirement = r.content.requirement;
+          v.description = r.content.description;
+          st.execute(true);
+        });
   }
 
   std::optional<domain::User> user(const std::string& email) override {
@@ -657,6 +673,7 @@ class SqlUnitOfWork final : public app::UnitOfWork {
             r.id = id;
           }
         });
+    if (!d_.postgresql && !deferred_search_) index_for_search(r);
     write_access(r);
   }
 
@@ -970,7 +987,6 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   bool done_ = false;
   bool appended_ = false;  // wrote audit events: the unit of work of a change
   struct DeferredSearch {
-    std::string trigger_sql;
     long long after_id = 0;  // rows above it are not in the search index yet
   };
   std::optional<DeferredSearch> deferred_search_;

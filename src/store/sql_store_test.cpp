@@ -588,6 +588,42 @@ TEST_F(Register, SearchFollowsEditsAndFindsWordsFromTheirStart) {
   EXPECT_EQ(ids(f), (Ids{r2_.id, r1_.id}));
 }
 
+// The store indexes a new request as it inserts it (no trigger since migration 11), and the rows
+// of a bulk insert (expect_many_inserts) in one pass before COMMIT: both are found by search, and
+// a bulk insert that is rolled back leaves nothing in the index.
+TEST_F(Register, NewRequestsAreSearchableOneByOneAndInBulk) {
+  auto submitted = [](const std::string& title) {
+    auto r = request("ana@x.test", "Engineering", "p1", title);
+    r.status = Status::policy_review;
+    return r;
+  };
+  app::ListFilter f;
+  f.q = "zeppelin";
+  EXPECT_EQ(ids(f), Ids{});
+  auto one = insert(submitted("Zeppelin hangar access"));
+  EXPECT_EQ(ids(f), Ids{one.id});
+  {
+    auto uow = store_->begin_write();
+    uow->expect_many_inserts();
+    auto r = submitted("Zeppelin rolled back");
+    uow->insert(r);
+    uow->expect_many_inserts();  // once is enough; a second call changes nothing
+    auto s = submitted("Zeppelin rolled back too");
+    uow->insert(s);
+  }  // not committed: rolled back
+  EXPECT_EQ(ids(f), Ids{one.id});
+  auto two = submitted("Zeppelin mooring mast");
+  {
+    auto uow = store_->begin_write();
+    uow->expect_many_inserts();
+    uow->insert(two);
+    uow->commit();
+  }
+  EXPECT_EQ(ids(f), (Ids{two.id, one.id}));
+  f.q = "mooring";
+  EXPECT_EQ(ids(f), Ids{two.id});
+}
+
 TEST_F(Register, CursorAndLimitReturnOneRowMoreThanTheLimit) {
   app::ListFilter f;
   f.before_id = r3_.id;
