@@ -501,12 +501,6 @@ CopyReport copy_database(const DatabaseUrl& from, const DatabaseUrl& to, const C
         if (report.tables.back().rows == 0)
           *target << "INSERT INTO audit_head (id, events, hash) VALUES (1, 0, :h)",
               soci::use(kGenesisHash, "h");
-        if (!target_pg) {
-          // The store indexes a new request for search as it inserts it (no trigger since
-          // migration 11): the copied requests are indexed here, in one pass.
-          stage = "indexing the copied requests for text search";
-          *target << "INSERT INTO exceptions_search (exceptions_search) VALUES ('rebuild')";
-        }
         if (target_pg) {
           stage = "moving the identity sequences past the copied ids";
           for (const auto& t : schema()) {
@@ -518,6 +512,11 @@ CopyReport copy_database(const DatabaseUrl& from, const DatabaseUrl& to, const C
             soci::indicator ind = soci::i_null;
             *target << reset_identity_sql(t.name), soci::into(next, ind);
           }
+        } else {
+          // The store indexes a new request for search as it inserts it (no trigger since
+          // migration 11): the copied requests are indexed here, in one pass.
+          stage = "indexing the copied requests for text search";
+          *target << "INSERT INTO exceptions_search (exceptions_search) VALUES ('rebuild')";
         }
         stage = "verifying the audit chain on the target before committing";
         if (auto why = mismatch(verify_chain(*target, batch), expected); !why.empty())

@@ -6,6 +6,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cctype>
 #include <mutex>
@@ -579,56 +580,13 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     return out;
   }
 
-  // Also whether the request has notes: most have none, and a request read by id is then shown
-  // with its notes (notes() answers from without_notes_ instead of a query).
   std::optional<domain::ExceptionRequest> find(app::Id id) override {
-    static const auto by_id = [](const Dialect& d) {
-      return select_exceptions(
-                 d,
-                 "CASE WHEN EXISTS (SELECT 1 FROM exception_notes n WHERE n.exception_id = e.id) "
-                 "THEN 1 ELSE 0 END AS has_notes") +
-             " WHERE e.id = :id";
-    };
-    static const std::string sqlite = by_id(sqlite_dialect()), postgresql = by_id(postgresql_dialect());
-    struct Find {
-      RequestRow out;
-      long long has_notes = 1, id = 0;
-    };
-    std::optional<domain::ExceptionRequest> out;
-    cache_.with<Find>(
-        sql_, d_.postgresql ? postgresql : sqlite,
-        [](auto& prep, Find& v) {
-          bind_request_row(prep, v.out);
-          prep, soci::into(v.has_notes), soci::use(v.id, "id");
-        },
-        [&](Find& v, soci::statement& st) {
-          v.id = id;
-          if (!execute_one(st)) return;
-          out = request_from(v.out);
-          if (v.has_notes == 0) without_notes_.insert(id);
-        });
-    return out;
+    const long long key = id;
+    return find_one(find_sql(false), key);
   }
 
   std::optional<domain::ExceptionRequest> find_by_ref(const std::string& ref) override {
-    static const std::string sqlite = select_exceptions(sqlite_dialect()) + " WHERE e.ref = :ref",
-                             postgresql = select_exceptions(postgresql_dialect()) + " WHERE e.ref = :ref";
-    struct FindByRef {
-      RequestRow out;
-      std::string ref;
-    };
-    std::optional<domain::ExceptionRequest> out;
-    cache_.with<FindByRef>(
-        sql_, d_.postgresql ? postgresql : sqlite,
-        [](auto& prep, FindByRef& v) {
-          bind_request_row(prep, v.out);
-          prep, soci::use(v.ref, "ref");
-        },
-        [&](FindByRef& v, soci::statement& st) {
-          v.ref = ref;
-          if (execute_one(st)) out = request_from(v.out);
-        });
-    return out;
+    return find_one(find_sql(true), ref);
   }
 
   void insert(domain::ExceptionRequest& r) override {
@@ -935,6 +893,47 @@ class SqlUnitOfWork final : public app::UnitOfWork {
   soci::session& session() { return sql_; }
 
  private:
+  // The query of find (by id) or find_by_ref: the request and whether it has notes, built once
+  // per dialect.
+  const std::string& find_sql(bool by_ref) const {
+    static const auto make = [](const Dialect& d, const char* column) {
+      return select_exceptions(
+                 d,
+                 "CASE WHEN EXISTS (SELECT 1 FROM exception_notes n WHERE n.exception_id = e.id) "
+                 "THEN 1 ELSE 0 END AS has_notes") +
+             " WHERE e." + column + " = :key";
+    };
+    static const std::array<std::string, 4> kSql{make(sqlite_dialect(), "id"), make(sqlite_dialect(), "ref"),
+                                                 make(postgresql_dialect(), "id"),
+                                                 make(postgresql_dialect(), "ref")};
+    return kSql[(d_.postgresql ? 2 : 0) + (by_ref ? 1 : 0)];
+  }
+
+  // One request by its key, with whether it has notes: most have none, and a request read alone is
+  // then shown with its notes (notes() answers from without_notes_ instead of a query).
+  template <typename Key>
+  std::optional<domain::ExceptionRequest> find_one(const std::string& sql, const Key& key) {
+    struct Find {
+      RequestRow out;
+      long long has_notes = 1;
+      Key key{};
+    };
+    std::optional<domain::ExceptionRequest> out;
+    cache_.with<Find>(
+        sql_, sql,
+        [](auto& prep, Find& v) {
+          bind_request_row(prep, v.out);
+          prep, soci::into(v.has_notes), soci::use(v.key, "key");
+        },
+        [&](Find& v, soci::statement& st) {
+          v.key = key;
+          if (!execute_one(st)) return;
+          out = request_from(v.out);
+          if (v.has_notes == 0) without_notes_.insert(out->id);
+        });
+    return out;
+  }
+
   // Who may see a request besides its readers by role: its requester, approvers and invitees.
   static std::set<std::string> access_of(const domain::ExceptionRequest& r) {
     std::set<std::string> people{r.requester};
@@ -990,8 +989,8 @@ class SqlUnitOfWork final : public app::UnitOfWork {
     long long after_id = 0;  // rows above it are not in the search index yet
   };
   std::optional<DeferredSearch> deferred_search_;
-  // Requests find() read with no notes, in this unit of work (one transaction); add_note takes a
-  // request out.
+  // Requests find() or find_by_ref() read with no notes, in this unit of work (one transaction);
+  // add_note takes a request out.
   std::unordered_set<app::Id> without_notes_;
 };
 
