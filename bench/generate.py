@@ -1,6 +1,9 @@
 #!/usr/bin/python3
 """Writes a realistic organisation (YAML) and N exception requests (CSV for `waiver requests import`).
 
+The requests in review and under appeal are not here: bench/fill.cpp makes them through the use
+cases, on the same organisation.
+
 The requests spread over five years before today: drafts, active exceptions ending in the coming
 months, expired, denied, withdrawn, revoked and closed ones, each with one to three compensating
 controls, by 600 people in 20 departments, against 30 policies. Deterministic for a given N.
@@ -39,7 +42,11 @@ def organisation(path):
         for p in range(30):
             f.write(f"  - {{id: policy-{p}, title: Policy {p}, kind: {KINDS[p % 3]}, owner: owner{p}@bench.test, "
                     f"maintainers: [maint{p}@bench.test]}}\n")
-        f.write("matrix:\n  default: {first_approval: department_head, max_days: 365}\n")
+        # The demo's rules: technology and configuration go to the policy's maintainers first, RED
+        # data also needs Legal.
+        f.write("matrix:\n  default: {first_approval: department_head, max_days: 365}\n  rules:\n"
+                "    - when: {type: [technology, configuration]}\n      set: {first_approval: maintainers}\n"
+                "    - when: {data_classification: RED}\n      require:\n        - {slot: legal, role: legal}\n")
 
 
 def requests(path, n):
@@ -89,6 +96,8 @@ def requests(path, n):
 
 
 if __name__ == "__main__":
+    # generate.py N ORGANISATION.yaml [REQUESTS.csv]
     n = int(sys.argv[1])
     organisation(sys.argv[2])
-    requests(sys.argv[3], n)
+    if len(sys.argv) > 3:
+        requests(sys.argv[3], n)
