@@ -284,6 +284,18 @@ constexpr std::string_view kSearchByTheStore = R"sql(
 DROP TRIGGER IF EXISTS exceptions_search_insert
 )sql";
 
+// Delivery claims the oldest waiting messages (outbox_rows::claim_due_sql). The index on
+// (delivered_at, failed_at, next_attempt_at) found every due message and sorted them all by id
+// for each batch of 20: a backlog of 88,000 (the first jobs run after importing a register of
+// 1 M queues 19,000 expiry reminders) drained at about 340 messages/s, holding the writer. The
+// waiting ones indexed by id are read in order and the walk stops at the batch; the failed ones
+// have an index of their own for `waiver outbox list --state failed`.
+constexpr std::string_view kOutboxWaiting = R"sql(
+DROP INDEX outbox_due;
+CREATE INDEX outbox_waiting ON outbox(id) WHERE delivered_at IS NULL AND failed_at IS NULL;
+CREATE INDEX outbox_failed ON outbox(id) WHERE delivered_at IS NULL AND failed_at IS NOT NULL
+)sql";
+
 constexpr std::array kMigrations{
     Migration{1, "initial schema", kInitial},
     Migration{2, "sign-in: sessions, throttling, single sign-on", kSignIn},
@@ -297,6 +309,7 @@ constexpr std::array kMigrations{
     Migration{9, "indexes: the departments a person heads, the policies they own", kCallerRoles},
     Migration{10, "index: a request's notes in the order they were written", kNotesInOrder},
     Migration{11, "search: a new request indexed by the store instead of a trigger", kSearchByTheStore},
+    Migration{12, "outbox: the waiting messages indexed in the order they are sent", kOutboxWaiting},
 };
 
 }  // namespace

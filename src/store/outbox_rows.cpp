@@ -83,19 +83,22 @@ bool enqueue(soci::session& sql, StatementCache& cache, const OutboxMessage& m) 
   return added;
 }
 
+std::string claim_due_sql(const Dialect& d) {
+  // SQLite holds the write lock already; PostgreSQL skips rows another instance is claiming.
+  return "UPDATE outbox SET claimed_by = :worker, claimed_until = :until WHERE id IN ("
+         "SELECT id FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL "
+         "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now2) "
+         "ORDER BY id LIMIT :lim" +
+         std::string(d.skip_locked) + ") RETURNING " + kColumns;
+}
+
 std::vector<OutboxMessage> claim_due(soci::session& sql, const Dialect& d, Instant now,
                                      const std::string& worker, Instant lease_until, int limit) {
   const std::string n = format_instant(now), until = format_instant(lease_until);
   const long long lim = limit;
-  // SQLite holds the write lock already; PostgreSQL skips rows another instance is claiming.
   soci::rowset<soci::row> rs =
-      (sql.prepare << "UPDATE outbox SET claimed_by = :worker, claimed_until = :until WHERE id IN ("
-                      "SELECT id FROM outbox WHERE delivered_at IS NULL AND failed_at IS NULL "
-                      "AND next_attempt_at <= :now AND (claimed_until IS NULL OR claimed_until < :now2) "
-                      "ORDER BY id LIMIT :lim" +
-                          std::string(d.skip_locked) + ") RETURNING " + kColumns,
-       soci::use(worker, "worker"), soci::use(until, "until"), soci::use(n, "now"), soci::use(n, "now2"),
-       soci::use(lim, "lim"));
+      (sql.prepare << claim_due_sql(d), soci::use(worker, "worker"), soci::use(until, "until"),
+       soci::use(n, "now"), soci::use(n, "now2"), soci::use(lim, "lim"));
   auto out = messages(rs);
   std::sort(out.begin(), out.end(), [](const auto& a, const auto& b) { return a.id < b.id; });
   return out;

@@ -11,6 +11,9 @@ namespace waiver::store::outbox_rows {
 
 // Prepared once per connection: every change that notifies anyone writes one or more.
 bool enqueue(soci::session& sql, StatementCache& cache, const app::OutboxMessage& m);
+// Claims the next `limit` messages due, oldest first: it walks the waiting messages in id order
+// (index outbox_waiting) and stops at the limit, so a backlog drains in time linear in its size.
+std::string claim_due_sql(const Dialect& d);
 std::vector<app::OutboxMessage> claim_due(soci::session& sql, const Dialect& d, domain::Instant now,
                                           const std::string& worker, domain::Instant lease_until, int limit);
 void mark_delivered(soci::session& sql, app::Id id, const std::string& worker, domain::Instant at);

@@ -2,6 +2,7 @@
 // the register's filters and visibility, the organisation import, migrations and transactions.
 #include "store/sql_store.hpp"
 #include "store/migrations.hpp"
+#include "store/outbox_rows.hpp"
 #include "testing/support.hpp"
 
 #include <gtest/gtest.h>
@@ -864,6 +865,67 @@ TEST(OpenStore, ASchemaNewerThanThisBuildIsRefused) {
   sqlite3_close(h);
   const auto reason = open_failure(db);
   EXPECT_NE(reason.find("newer"), std::string::npos) << reason;
+}
+
+// ---- the outbox ---------------------------------------------------------------------------------
+
+// The SQLite query plan of `sql`, one line a step.
+std::vector<std::string> query_plan(const fs::path& db, const std::string& sql) {
+  sqlite3* h = nullptr;
+  sqlite3_open(db.c_str(), &h);
+  sqlite3_stmt* st = nullptr;
+  std::vector<std::string> out;
+  if (sqlite3_prepare_v2(h, ("EXPLAIN QUERY PLAN " + sql).c_str(), -1, &st, nullptr) == SQLITE_OK)
+    while (sqlite3_step(st) == SQLITE_ROW)
+      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(st, 3)));
+  sqlite3_finalize(st);
+  sqlite3_close(h);
+  return out;
+}
+
+TEST_F(SqlStore, OutboxClaimsTheOldestWaitingMessagesWithoutSortingTheBacklog) {
+  const Instant t = instant("2026-03-01T10:00:00Z");
+  {
+    auto uow = store_->begin_write();
+    for (int i = 0; i < 6; ++i) {
+      app::OutboxMessage m;
+      m.created_at = t;
+      m.channel = "email";
+      m.target = "ana@x.test";
+      m.event = "exception.submit";
+      m.body = "{}";
+      m.next_attempt_at = i == 1 ? instant("2026-03-02T10:00:00Z") : t;  // 2: due tomorrow
+      uow->enqueue(m);
+    }
+    uow->commit();
+  }
+  auto claim = [&](const char* worker, std::int64_t after, int limit) {
+    auto uow = store_->begin_write();
+    const Instant at{t.seconds + after};
+    auto got = uow->claim_due(at, worker, Instant{at.seconds + 300}, limit);
+    uow->commit();
+    std::vector<app::Id> ids;
+    for (const auto& m : got) ids.push_back(m.id);
+    return ids;
+  };
+  EXPECT_EQ(claim("x", 0, 10), (std::vector<app::Id>{1, 3, 4, 5, 6})) << "2 is not due";
+  {
+    auto uow = store_->begin_write();
+    uow->mark_delivered(1, "x", t);
+    uow->mark_attempt_failed(3, "x", "refused", t, t);  // given up
+    uow->commit();
+  }
+  EXPECT_EQ(claim("a", 0, 10), (std::vector<app::Id>{})) << "x holds 4, 5 and 6";
+  EXPECT_EQ(claim("a", 301, 2), (std::vector<app::Id>{4, 5})) << "x's lease lapsed";
+  EXPECT_EQ(claim("b", 302, 10), (std::vector<app::Id>{6}));
+
+  // The claim walks the index of waiting messages in id order and stops at its limit: it neither
+  // reads every due message nor sorts them (a backlog of 88,000 drained at 340 a second so).
+  const auto plan = query_plan(db_, outbox_rows::claim_due_sql(sqlite_dialect()));
+  std::string all;
+  for (const auto& step : plan) all += step + "\n";
+  EXPECT_NE(all.find("USING INDEX outbox_waiting"), std::string::npos) << all;
+  EXPECT_EQ(all.find("TEMP B-TREE"), std::string::npos) << all;
 }
 
 }  // namespace
