@@ -15,7 +15,7 @@ std::string random_hex(std::size_t bytes) {
   return hex;
 }
 
-std::string sha256_hex(const std::string& text) {
+std::string sha256_hex(std::string_view text) {
   unsigned char digest[crypto_hash_sha256_BYTES];
   crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(text.data()), text.size());
   char hex[crypto_hash_sha256_BYTES * 2 + 1];

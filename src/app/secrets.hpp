@@ -3,10 +3,13 @@
 #pragma once
 #include <cstddef>
 #include <string>
+#include <string_view>
 
 namespace waiver::app {
 
 std::string random_hex(std::size_t bytes);
-std::string sha256_hex(const std::string& text);
+// Lowercase hex of the SHA-256 of `text` (libsodium): the stored form of secrets and the audit
+// chain's hash.
+std::string sha256_hex(std::string_view text);
 
 }  // namespace waiver::app

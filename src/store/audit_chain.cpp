@@ -1,23 +1,14 @@
 #include "store/audit_chain.hpp"
 
-#include <sodium.h>
-
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
 #include <array>
 
 #include "app/request_text.hpp"
+#include "app/secrets.hpp"
 
 namespace waiver::store {
-
-std::string sha256_hex(std::string_view data) {
-  unsigned char digest[crypto_hash_sha256_BYTES];
-  crypto_hash_sha256(digest, reinterpret_cast<const unsigned char*>(data.data()), data.size());
-  char hex[crypto_hash_sha256_BYTES * 2 + 1];
-  sodium_bin2hex(hex, sizeof hex, digest, sizeof digest);
-  return hex;
-}
 
 // The event as compact JSON with its keys sorted, the form whose SHA-256 chains the events.
 // Written as text: the json tree it replaces (kept in audit_chain_test.cpp, which checks the two
@@ -48,7 +39,7 @@ std::string canonical_encoding(const app::AuditEvent& e) {
   return out;
 }
 
-std::string chain_hash(const app::AuditEvent& e) { return sha256_hex(canonical_encoding(e)); }
+std::string chain_hash(const app::AuditEvent& e) { return app::sha256_hex(canonical_encoding(e)); }
 
 namespace {
 

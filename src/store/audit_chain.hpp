@@ -12,8 +12,6 @@ namespace waiver::store {
 
 inline const std::string kGenesisHash(64, '0');
 
-std::string sha256_hex(std::string_view data);
-
 // Every column of the row but `hash`, as JSON with sorted keys and no spaces.
 std::string canonical_encoding(const app::AuditEvent& e);
 

@@ -14,6 +14,7 @@
 #include <set>
 #include <stdexcept>
 
+#include "app/secrets.hpp"
 #include "store/sql_store.hpp"
 
 namespace waiver::store {
@@ -288,7 +289,7 @@ TEST(CanonicalEncoding, IsByteForByteTheSortedJsonTree) {
 TEST(CanonicalEncoding, ChangingAnyFieldButHashChangesTheHash) {
   const AuditEvent base = sample_event();
   const std::string h = chain_hash(base);
-  EXPECT_EQ(h, sha256_hex(canonical_encoding(base)));
+  EXPECT_EQ(h, app::sha256_hex(canonical_encoding(base)));
   EXPECT_EQ(h.size(), 64u);
   std::vector<std::function<void(AuditEvent&)>> edits{
       [](AuditEvent& e) { e.id += 1; },
